@@ -1,0 +1,134 @@
+"""Request and response shapes (marshmallow). Field names follow the Go project where it has them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+MISFIRE_POLICIES = ("fire_once", "skip", "fire_all")
+
+
+class UpperMethod(fields.String):
+    """An HTTP method, accepted in any case."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        upper = text.strip().upper()
+        if upper not in METHODS:
+            raise ma.ValidationError(f"unknown method {text!r}; use one of {', '.join(METHODS)}")
+        return upper
+
+
+class IntOrDuration(fields.Field):
+    """Seconds as a number, or a duration text such as "90s", "15m"."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int | str:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ma.ValidationError("must be a number of seconds or a duration such as \"90s\" or \"15m\"")
+        if isinstance(value, float):
+            if value != int(value):
+                raise ma.ValidationError("must be a whole number of seconds")
+            return int(value)
+        return value
+
+
+class TimeFieldsSchema(ma.Schema):
+    """The time fields shared by creation and preview."""
+
+    schedule_time = fields.String(metadata={"description": "RFC 3339 instant, any offset"})
+    cron_expression = fields.String(metadata={"description": "5 fields, or 6 with seconds first"})
+    time_as_text = fields.String(validate=validate.Length(min=1, max=200))
+    interval = IntOrDuration(metadata={"description": "every N seconds, or \"90s\", \"15m\", \"2h\""})
+    delay = IntOrDuration(metadata={"description": "once, N seconds from now"})
+    timezone = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "IANA name"})
+    date_order = fields.String(validate=validate.OneOf(("DMY", "MDY", "YMD")))
+    start_at = fields.String()
+    end_at = fields.String()
+
+
+class ScheduleCreateSchema(TimeFieldsSchema):
+    webhook_url = fields.String(required=True, validate=validate.Length(min=1, max=2048))
+    method_type = UpperMethod(load_default="POST")
+    payload = fields.Raw(allow_none=True, metadata={"description": "any JSON; sent as the request body"})
+    headers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=256)),
+                          values=fields.String(validate=validate.Length(max=4096)), load_default=dict)
+    max_runs = fields.Integer(validate=validate.Range(min=1), strict=True)
+    max_attempts = fields.Integer(validate=validate.Range(min=1, max=50), strict=True)
+    misfire_policy = fields.String(validate=validate.OneOf(MISFIRE_POLICIES), load_default="fire_once")
+    misfire_grace = fields.Integer(validate=validate.Range(min=0, max=86400), strict=True, load_default=60)
+    failure_callback_url = fields.String(validate=validate.Length(min=1, max=2048))
+
+
+class VerifySchema(ma.Schema):
+    webhook_url = fields.String(required=True, validate=validate.Length(min=1, max=2048))
+
+
+class RunsQuerySchema(ma.Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class AttemptOut(ma.Schema):
+    number = fields.Integer()
+    started_at = fields.String()
+    outcome = fields.String()
+    status_code = fields.Integer(allow_none=True)
+    latency_ms = fields.Float(allow_none=True)
+    error_kind = fields.String(allow_none=True)
+    error = fields.String(allow_none=True)
+    response_snippet = fields.String(allow_none=True)
+    response_headers = fields.Dict()
+
+
+class RunOut(ma.Schema):
+    id = fields.String()
+    schedule_id = fields.String()
+    scheduled_for = fields.String()
+    trigger = fields.String()
+    state = fields.String()
+    reason = fields.String(allow_none=True)
+    attempt_count = fields.Integer()
+    next_attempt_at = fields.String(allow_none=True)
+    delivered_at = fields.String(allow_none=True)
+    last_status = fields.Integer(allow_none=True)
+    attempts = fields.List(fields.Nested(AttemptOut))
+
+
+class RunsOut(ma.Schema):
+    runs = fields.List(fields.Nested(RunOut))
+
+
+class ScheduleOut(ma.Schema):
+    id = fields.String()
+    time = fields.String(allow_none=True, metadata={"description": "next run, RFC 3339 UTC"})
+    cron = fields.String(allow_none=True)
+    kind = fields.String()
+    timezone = fields.String()
+    interval_seconds = fields.Integer(allow_none=True)
+    description = fields.String()
+    understood_as = fields.String()
+    webhook_url = fields.String()
+    method_type = fields.String()
+    state = fields.String()
+    state_reason = fields.String(allow_none=True)
+    next_run_at = fields.String(allow_none=True)
+    next_runs = fields.List(fields.String())
+    run_count = fields.Integer()
+    last_run_at = fields.String(allow_none=True)
+    last_outcome = fields.String(allow_none=True)
+    max_runs = fields.Integer(allow_none=True)
+    created_at = fields.String()
+
+
+class VerifyOut(ma.Schema):
+    message = fields.String()
+    webhook_url = fields.String()
+    verified = fields.Boolean()
+    signing_secret = fields.String(allow_none=True, metadata={"description": "shown once, when first issued"})
+
+
+class HealthOut(ma.Schema):
+    status = fields.String()
+    checks = fields.Dict()

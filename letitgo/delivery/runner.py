@@ -1,0 +1,190 @@
+"""Deliver one run: lock, send, record every attempt, retry short waits in place, park long ones.
+
+Testable without Celery: the task only calls ``deliver_run`` and acts on the returned Verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from tenacity import Retrying, retry_if_result, stop_after_attempt
+
+from letitgo import payload, storage
+from letitgo.delivery.http import OutboundRequest, Outcome, OutcomeKind, send
+from letitgo.models import TERMINAL_RUN_STATES, Attempt, Run, utcnow
+from letitgo.retry import RetryPolicy
+from letitgo.runtime import Runtime
+from letitgo.signing import webhook_headers
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "LetItGo-Webhooks/1.0"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What became of a delivery task: ``state`` of the run, and why."""
+
+    state: str
+    reason: str = ""
+
+
+@dataclass
+class _Step:
+    """One attempt's result; ``wait`` set means try again in place after that many seconds."""
+
+    verdict: Verdict | None
+    wait: float | None = None
+
+
+def deliver_run(run_id: str, rt: Runtime, sleep: Callable[[float], None] = time.sleep) -> Verdict:
+    """Deliver ``run_id`` unless it is delivered, taken by another worker, or no longer wanted."""
+    if rt.cache.is_delivered(run_id):
+        return Verdict("delivered", "already delivered (cache)")
+    budget = _task_budget(rt)
+    token = rt.cache.acquire(run_id, budget)
+    if token is None:
+        return Verdict("skipped", "another worker holds this run")
+    try:
+        return _deliver_locked(run_id, rt, budget, sleep)
+    finally:
+        rt.cache.release(run_id, token)
+
+
+def _task_budget(rt: Runtime) -> float:
+    s = rt.settings
+    return 2 * (s.attempt_deadline + s.inline_retry_max_wait) + 30
+
+
+def _deliver_locked(run_id: str, rt: Runtime, budget: float, sleep: Callable[[float], None]) -> Verdict:
+    run = storage.get_run(run_id)
+    if run is None:
+        return Verdict("skipped", "unknown run")
+    if run.state in TERMINAL_RUN_STATES:
+        if run.state == "delivered":
+            rt.cache.mark_delivered(run_id)
+        return Verdict(run.state, "run already finished")
+    stopped = _stopped_by_schedule(run)
+    if stopped:
+        return stopped
+    now = utcnow()
+    storage.update_run(run_id, {"next_attempt_at": now + timedelta(seconds=budget),
+                                "first_attempt_at": run.first_attempt_at or now})
+    return _attempt_loop(run, rt, run.first_attempt_at or now, sleep)
+
+
+def _stopped_by_schedule(run: Run) -> Verdict | None:
+    state = storage.schedule_state(run.schedule_id)
+    if state in ("cancelled", None) or (state == "paused" and run.trigger == "schedule"):
+        new_state = "cancelled" if state != "paused" else "skipped"
+        reason = f"schedule {state or 'deleted'}"
+        storage.update_run(run.id, {"state": new_state, "reason": reason, "next_attempt_at": None})
+        return Verdict(new_state, reason)
+    return None
+
+
+def _attempt_loop(run: Run, rt: Runtime, first_at: datetime, sleep: Callable[[float], None]) -> Verdict:
+    request = _build_request(run, rt)
+    policy = _policy(run, rt)
+    started = time.monotonic()
+    retrying = Retrying(
+        retry=retry_if_result(lambda step: step.wait is not None),
+        wait=lambda state: state.outcome.result().wait,
+        stop=stop_after_attempt(policy.max_attempts),
+        sleep=sleep,
+        reraise=True,
+    )
+    step: _Step = retrying(lambda: _one_attempt(run, rt, request, policy, first_at, started))
+    assert step.verdict is not None or step.wait is not None
+    return step.verdict or _park(run, step.wait or 0.0, "attempt limit reached in this task")
+
+
+def _policy(run: Run, rt: Runtime) -> RetryPolicy:
+    s = rt.settings
+    return RetryPolicy(max_attempts=run.max_attempts or s.max_attempts, base=s.retry_base, cap=s.retry_cap,
+                       max_age=s.retry_max_age)
+
+
+def _build_request(run: Run, rt: Runtime) -> OutboundRequest:
+    stored = payload.open_sealed(rt.cipher, run.schedule_id, run.sealed)
+    headers = {"User-Agent": USER_AGENT, **stored.headers, "Content-Type": "application/json", "webhook-id": run.id}
+    return OutboundRequest(url=run.webhook_url, method=run.method, headers=headers, body=stored.body)
+
+
+def _signed(request: OutboundRequest, rt: Runtime) -> OutboundRequest:
+    secrets = _endpoint_secrets(request.url, rt)
+    headers = dict(request.headers)
+    stamp = int(time.time())
+    headers["webhook-timestamp"] = str(stamp)
+    if secrets:
+        headers.update(webhook_headers(secrets, headers["webhook-id"], stamp, request.body))
+    return OutboundRequest(request.url, request.method, headers, request.body)
+
+
+def _endpoint_secrets(url: str, rt: Runtime) -> list[str]:
+    endpoint = storage.get_endpoint(url)
+    if endpoint is None or not endpoint.sealed_secrets:
+        return []
+    return list(json.loads(rt.cipher.open(endpoint.sealed_secrets, f"endpoint:{url}")))
+
+
+def _one_attempt(run: Run, rt: Runtime, request: OutboundRequest, policy: RetryPolicy, first_at: datetime,
+                 started: float) -> _Step:
+    number = run.attempt_count + 1
+    attempt_at = utcnow()
+    outcome = send(_signed(request, rt), rt.limits)
+    _record(run, number, attempt_at, outcome)
+    run.attempt_count = number
+    if outcome.kind is OutcomeKind.DELIVERED:
+        return _Step(_finish(run, rt, "delivered", "", outcome))
+    if outcome.kind in (OutcomeKind.PERMANENT, OutcomeKind.GONE):
+        return _Step(_finish(run, rt, "dead", _describe(outcome), outcome))
+    delay = policy.next_delay(number, outcome.retry_after, first_at, utcnow())
+    if delay is None:
+        return _Step(_finish(run, rt, "dead", f"retries exhausted: {_describe(outcome)}", outcome))
+    elapsed = time.monotonic() - started
+    if delay <= rt.settings.inline_retry_max_wait and elapsed + delay + rt.settings.attempt_deadline < _task_budget(rt) / 2:
+        return _Step(None, wait=delay)
+    return _Step(_park(run, delay, _describe(outcome)))
+
+
+def _describe(outcome: Outcome) -> str:
+    if outcome.status_code is not None:
+        return f"HTTP {outcome.status_code}"
+    return f"{outcome.error_kind}: {outcome.error}"
+
+
+def _record(run: Run, number: int, started_at: datetime, outcome: Outcome) -> None:
+    storage.add_attempt(Attempt(
+        run_id=run.id, schedule_id=run.schedule_id, number=number, started_at=started_at,
+        outcome=outcome.kind.value, status_code=outcome.status_code, latency_ms=outcome.latency_ms,
+        error_kind=outcome.error_kind, error=outcome.error, response_snippet=outcome.response_snippet,
+        response_headers=outcome.response_headers,
+    ))
+
+
+def _finish(run: Run, rt: Runtime, state: str, reason: str, outcome: Outcome) -> Verdict:
+    fields = {"state": state, "reason": reason or None, "next_attempt_at": None, "last_status": outcome.status_code,
+              "last_error": None if state == "delivered" else _describe(outcome), "attempt_count": run.attempt_count}
+    if state == "delivered":
+        fields["delivered_at"] = utcnow()
+    storage.update_run(run.id, fields)
+    if state == "delivered":
+        rt.cache.mark_delivered(run.id)
+    storage.record_schedule_outcome(run.schedule_id, state if state == "delivered" else f"{state}: {reason}")
+    if outcome.kind is OutcomeKind.GONE:
+        storage.disable_endpoint(run.webhook_url, "receiver answered 410 Gone")
+    return Verdict(state, reason)
+
+
+def _park(run: Run, delay: float, reason: str) -> Verdict:
+    """Leave the run for the producer poll to publish again after ``delay`` seconds."""
+    when = utcnow() + timedelta(seconds=delay)
+    storage.update_run(run.id, {"state": "retrying", "next_attempt_at": when, "last_error": reason,
+                                "attempt_count": run.attempt_count})
+    return Verdict("retrying", f"next attempt at {when.isoformat()} after {reason}")

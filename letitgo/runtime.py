@@ -1,0 +1,53 @@
+"""Per-process resources built once from the settings: cipher, cache, publisher, storage connection."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+
+from letitgo import storage
+from letitgo.cache import IdempotencyCache
+from letitgo.delivery.http import Limits
+from letitgo.crypto import Cipher, cipher_from_settings
+from letitgo.settings import Settings, get_settings
+from letitgo.stream import Publisher, ensure_topic
+
+
+class Runtime:
+    """Lazily opened connections; one per process (rebuilt after a fork)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.pid = os.getpid()
+        storage.connect(settings.mongodb_uri)
+
+    @cached_property
+    def cipher(self) -> Cipher:
+        return cipher_from_settings(self.settings)
+
+    @cached_property
+    def cache(self) -> IdempotencyCache:
+        return IdempotencyCache(self.settings.redis_url)
+
+    @cached_property
+    def limits(self) -> Limits:
+        s = self.settings
+        return Limits(connect_timeout=s.connect_timeout, read_timeout=s.read_timeout, deadline=s.attempt_deadline,
+                      max_response_bytes=s.max_response_bytes, allow=tuple(s.ssrf_allow_networks))
+
+    @cached_property
+    def publisher(self) -> Publisher:
+        s = self.settings
+        ensure_topic(s.kafka_broker, s.kafka_topic, s.kafka_partitions)
+        return Publisher(self.settings.kafka_broker, self.settings.kafka_topic)
+
+
+_current: Runtime | None = None
+
+
+def get_runtime() -> Runtime:
+    """The process's runtime, created on first use and again in a forked child."""
+    global _current
+    if _current is None or _current.pid != os.getpid():
+        _current = Runtime(get_settings())
+    return _current

@@ -1,0 +1,238 @@
+"""Every MongoDB query shape LetItGo uses. Batch operations go through the raw collections.
+
+The claim protocol: pick due ids, mark them with a claim token and lease in one conditional update_many,
+read back what this token won. A second poller never wins the same document while the lease holds;
+a poller that dies leaves a lease that expires and the work is claimed again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+import mongoengine as me
+from bson import ObjectId
+from pymongo import UpdateOne
+from pymongo.collection import Collection
+from pymongo.errors import BulkWriteError, PyMongoError
+
+from letitgo import ids
+from letitgo.errors import NotFoundError, UnavailableError
+from letitgo.models import EPOCH, Attempt, Endpoint, Run, Schedule, utcnow
+
+DUPLICATE_KEY = 11000
+
+
+def connect(uri: str, alias: str = "default") -> None:
+    """Connect mongoengine (idempotent per process) and make sure indexes exist."""
+    me.disconnect(alias)
+    me.connect(host=uri, alias=alias, tz_aware=True, serverSelectionTimeoutMS=5000, uuidRepresentation="standard")
+    for doc in (Schedule, Run, Attempt, Endpoint):
+        doc.ensure_indexes()
+
+
+def ping() -> None:
+    """Raise UnavailableError when MongoDB does not answer."""
+    try:
+        Schedule._get_db().command("ping")
+    except PyMongoError as exc:
+        raise UnavailableError(f"mongodb: {type(exc).__name__}") from exc
+
+
+def _schedules() -> Collection:
+    return Schedule._get_collection()
+
+
+def _runs() -> Collection:
+    return Run._get_collection()
+
+
+# ---- schedules -------------------------------------------------------------------------------
+
+
+def save_schedule(schedule: Schedule) -> Schedule:
+    schedule.updated_at = utcnow()
+    schedule.save()
+    return schedule
+
+
+def get_schedule(schedule_id: str) -> Schedule:
+    try:
+        doc = Schedule.objects(id=schedule_id).first()
+    except me.ValidationError:
+        doc = None
+    if doc is None:
+        raise NotFoundError(f"schedule {schedule_id} not found")
+    return doc
+
+
+def claim_due_schedules(now: datetime, horizon: datetime, batch: int, lease: float) -> tuple[str, list[dict]]:
+    """Claim up to ``batch`` active schedules due by ``horizon``; return the token and the raw documents."""
+    query = {"state": "active", "next_run_at": {"$lte": horizon}, "lease_until": {"$lte": now}}
+    return _claim(_schedules(), query, "next_run_at", now, batch, lease)
+
+
+def _claim(coll: Collection, query: dict, order: str, now: datetime, batch: int, lease: float) -> tuple[str, list[dict]]:
+    candidates = [d["_id"] for d in coll.find(query, {"_id": 1}).sort(order, 1).limit(batch)]
+    token = ids.claim_token()
+    if not candidates:
+        return token, []
+    lease_until = now + timedelta(seconds=lease)
+    coll.update_many({**query, "_id": {"$in": candidates}}, {"$set": {"claim_token": token, "lease_until": lease_until}})
+    return token, list(coll.find({"claim_token": token}))
+
+
+@dataclass
+class Advance:
+    """How one claimed schedule moves on after its occurrences were published."""
+
+    schedule_id: Any
+    next_run_at: datetime | None
+    fired: int
+    last_run_at: datetime | None
+    completed: bool
+
+
+def advance_schedules(token: str, advances: Iterable[Advance]) -> None:
+    """Apply every advance in one bulk write; a schedule cancelled or paused meanwhile keeps its state."""
+    now = utcnow()
+    ops = []
+    for adv in advances:
+        fields: dict[str, Any] = {"next_run_at": adv.next_run_at, "lease_until": EPOCH, "claim_token": None, "updated_at": now}
+        if adv.last_run_at is not None:
+            fields["last_run_at"] = adv.last_run_at
+        if adv.completed:
+            fields["state"] = "completed"
+        ops.append(UpdateOne({"_id": adv.schedule_id, "claim_token": token, "state": "active"},
+                             {"$set": fields, "$inc": {"run_count": adv.fired}}))
+    if ops:
+        _schedules().bulk_write(ops, ordered=False)
+
+
+def release_schedules(token: str) -> None:
+    """Give claimed schedules back untouched (their publish failed), so the next poll retries them."""
+    _schedules().update_many({"claim_token": token}, {"$set": {"claim_token": None, "lease_until": EPOCH}})
+
+
+def set_schedule_state(schedule_id: str, state: str, allowed_from: tuple[str, ...], extra: dict | None = None) -> bool:
+    """Move a schedule to ``state`` only from one of ``allowed_from``; False when it was elsewhere."""
+    oid = get_schedule(schedule_id).pk
+    fields = {"state": state, "updated_at": utcnow(), **(extra or {})}
+    result = _schedules().update_one({"_id": oid, "state": {"$in": list(allowed_from)}}, {"$set": fields})
+    return result.modified_count == 1
+
+
+def record_schedule_outcome(schedule_id: str, outcome: str) -> None:
+    _schedules().update_one({"_id": ObjectId(schedule_id)}, {"$set": {"last_outcome": outcome}})
+
+
+def schedule_state(schedule_id: str) -> str | None:
+    doc = _schedules().find_one({"_id": ObjectId(schedule_id)}, {"state": 1})
+    return doc["state"] if doc else None
+
+
+# ---- runs ------------------------------------------------------------------------------------
+
+
+def insert_runs(runs: list[dict]) -> None:
+    """Insert run documents; ones that already exist (same deterministic id) are left as they are."""
+    if not runs:
+        return
+    try:
+        _runs().insert_many(runs, ordered=False)
+    except BulkWriteError as exc:
+        others = [e for e in exc.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY]
+        if others:
+            raise
+
+
+def claim_due_runs(now: datetime, horizon: datetime, batch: int, lease: float) -> tuple[str, list[dict]]:
+    """Claim runs waiting for a (re)publish: parked retries and pending runs whose watchdog expired."""
+    query = {"state": {"$in": ["pending", "retrying"]}, "next_attempt_at": {"$lte": horizon}, "lease_until": {"$lte": now}}
+    return _claim(_runs(), query, "next_attempt_at", now, batch, lease)
+
+
+def requeued_runs(token: str, watchdog: datetime) -> None:
+    """After republishing, arm each run's watchdog and drop the claim."""
+    _runs().update_many({"claim_token": token},
+                        {"$set": {"claim_token": None, "lease_until": EPOCH, "next_attempt_at": watchdog}})
+
+
+def release_runs(token: str) -> None:
+    _runs().update_many({"claim_token": token}, {"$set": {"claim_token": None, "lease_until": EPOCH}})
+
+
+def get_run(run_id: str) -> Run | None:
+    return Run.objects(id=run_id).first()
+
+
+def update_run(run_id: str, fields: dict, only_states: tuple[str, ...] | None = None, inc: dict | None = None) -> bool:
+    """Set fields on a run (optionally only while it is in one of ``only_states``)."""
+    query: dict[str, Any] = {"_id": run_id}
+    if only_states:
+        query["state"] = {"$in": list(only_states)}
+    update: dict[str, Any] = {"$set": {**fields, "updated_at": utcnow()}}
+    if inc:
+        update["$inc"] = inc
+    return _runs().update_one(query, update).modified_count == 1
+
+
+def cancel_open_runs(schedule_id: str) -> int:
+    result = _runs().update_many({"schedule_id": schedule_id, "state": {"$in": ["pending", "retrying"]}},
+                                 {"$set": {"state": "cancelled", "reason": "schedule cancelled", "updated_at": utcnow()}})
+    return result.modified_count
+
+
+def list_runs(schedule_id: str | None = None, state: str | None = None, limit: int = 50,
+              before: datetime | None = None) -> list[Run]:
+    query: dict[str, Any] = {}
+    if schedule_id:
+        query["schedule_id"] = schedule_id
+    if state:
+        query["state"] = state
+    if before:
+        query["scheduled_for__lt"] = before
+    return list(Run.objects(**query).order_by("-scheduled_for", "-id").limit(limit))
+
+
+# ---- attempts --------------------------------------------------------------------------------
+
+
+def add_attempt(attempt: Attempt) -> None:
+    attempt.save()
+
+
+def attempts_for(run_ids: list[str]) -> dict[str, list[Attempt]]:
+    """All attempts of the given runs in one query, grouped by run id and ordered by number."""
+    grouped: dict[str, list[Attempt]] = {rid: [] for rid in run_ids}
+    for att in Attempt.objects(run_id__in=run_ids).order_by("number"):
+        grouped.setdefault(att.run_id, []).append(att)
+    return grouped
+
+
+def delete_attempts_before(cutoff: datetime) -> int:
+    return Attempt._get_collection().delete_many({"started_at": {"$lt": cutoff}}).deleted_count
+
+
+# ---- endpoints -------------------------------------------------------------------------------
+
+
+def get_endpoint(url: str) -> Endpoint | None:
+    return Endpoint.objects(url=url).first()
+
+
+def save_endpoint(url: str, verified_by: str, sealed_secrets: str | None) -> Endpoint:
+    """Upsert a verified endpoint."""
+    fields: dict[str, Any] = {"verified_at": utcnow(), "verified_by": verified_by, "state": "active", "state_reason": None}
+    if sealed_secrets is not None:
+        fields["sealed_secrets"] = sealed_secrets
+    Endpoint._get_collection().update_one({"url": url}, {"$set": fields, "$setOnInsert": {"created_at": utcnow()}}, upsert=True)
+    endpoint = get_endpoint(url)
+    assert endpoint is not None
+    return endpoint
+
+
+def disable_endpoint(url: str, reason: str) -> None:
+    Endpoint._get_collection().update_one({"url": url}, {"$set": {"state": "disabled", "state_reason": reason}},
+                                          upsert=True)
