@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from letitgo import ids, storage
+from letitgo.cache import IdempotencyCache
 from letitgo.models import utcnow
 from letitgo.stream import Occurrence, Publisher
 from letitgo.timespec import Recurrence, next_after
@@ -19,7 +20,8 @@ from letitgo.timespec import Recurrence, next_after
 log = logging.getLogger(__name__)
 
 MAX_OCCURRENCES_PER_POLL = 500  # per schedule; a long catch-up continues on the next poll
-WATCHDOG = timedelta(seconds=60)  # a published run nobody started by then is published again
+WATCHDOG = timedelta(seconds=60)
+POLL_LOCK = "producer-poll"  # a published run nobody started by then is published again
 
 
 @dataclass
@@ -39,6 +41,7 @@ class PollReport:
     missed: int = 0
     republished: int = 0
     failed: int = 0
+    skipped: bool = False
 
 
 def recurrence_of(doc: dict) -> Recurrence:
@@ -102,14 +105,25 @@ def run_documents(doc: dict, plan_: Plan, now: datetime) -> list[dict]:
     return docs
 
 
-def poll_once(publisher: Publisher, settings: Any, now: datetime | None = None) -> PollReport:
-    """One producer poll: schedules first, then parked or stalled runs."""
-    now = now or utcnow()
-    horizon = now + timedelta(seconds=settings.lookahead)
-    report = PollReport()
-    _poll_schedules(publisher, settings, now, horizon, report)
-    _poll_runs(publisher, settings, now, horizon, report)
-    return report
+def poll_once(publisher: Publisher, settings: Any, cache: IdempotencyCache, now: datetime | None = None) -> PollReport:
+    """One producer poll, while holding the poll lock: schedules first, then parked or stalled runs.
+
+    The lock lives in Redis because conditional updates are not atomic on every MongoDB-wire server
+    (FerretDB 1.x applies the filter and the write separately); the claim leases still make a poller that
+    died mid-poll hand its work back when they expire.
+    """
+    token = cache.acquire(POLL_LOCK, settings.lease_seconds)
+    if token is None:
+        return PollReport(skipped=True)
+    try:
+        now = now or utcnow()
+        horizon = now + timedelta(seconds=settings.lookahead)
+        report = PollReport()
+        _poll_schedules(publisher, settings, now, horizon, report)
+        _poll_runs(publisher, settings, now, horizon, report)
+        return report
+    finally:
+        cache.release(POLL_LOCK, token)
 
 
 def _poll_schedules(publisher: Publisher, settings: Any, now: datetime, horizon: datetime, report: PollReport) -> None:

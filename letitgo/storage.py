@@ -1,8 +1,11 @@
 """Every MongoDB query shape LetItGo uses. Batch operations go through the raw collections.
 
 The claim protocol: pick due ids, mark them with a claim token and lease in one conditional update_many,
-read back what this token won. A second poller never wins the same document while the lease holds;
-a poller that dies leaves a lease that expires and the work is claimed again.
+read back what this token won. A poller that dies leaves a lease that expires, and the work is claimed
+again. Mutual exclusion between pollers comes from the poll lock in Redis (see letitgo.producer): FerretDB
+1.x does not apply a conditional update atomically (measured: concurrent update_one calls with the same
+filter both report a modification), so no claim here relies on it alone. Inserts with a unique key are
+atomic on both servers, which is why run ids are deterministic.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ def poll() -> None:
         return
     try:
         rt = get_runtime()
-        report = producer.poll_once(rt.publisher, rt.settings)
+        report = producer.poll_once(rt.publisher, rt.settings, rt.cache)
         if report.claimed or report.republished or report.failed:
             log.info("poll: %s", report)
     finally:
