@@ -146,7 +146,7 @@ class Settings:
     environment: str
     mongodb_uri: str
     redis_address: str
-    redis_password: str
+    redis_password: str = field(repr=False)
     redis_db: int
     kafka_broker: str
     payload_encryption_key: bytes = field(repr=False)
