@@ -62,20 +62,32 @@ def _networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, 
 
 
 def decode_key(raw: str) -> bytes:
-    """Decode a 32-byte key given as base64 (standard or URL-safe) or 64 hex digits."""
+    """A 32-byte key: 64 hex digits, base64 (standard or URL-safe) of 32 bytes, or 32 plain characters.
+
+    The last form is what the Go project documents ("your-32-character-aes-key"); it is accepted as it is.
+    """
     text = raw.strip()
     if len(text) == 64:
         try:
             return bytes.fromhex(text)
         except ValueError:
             pass
-    try:
-        key = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_" if "-" in text or "_" in text else None, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError("expected 32 bytes as base64 or 64 hex digits") from exc
-    if len(key) != 32:
-        raise ValueError(f"expected 32 bytes, got {len(key)}")
-    return key
+    decoded = _b64(text)
+    if decoded is not None and len(decoded) == 32:
+        return decoded
+    if len(text.encode()) == 32:
+        return text.encode()
+    raise ValueError("expected 32 bytes: 64 hex digits, base64 of 32 bytes, or exactly 32 characters")
+
+
+def _b64(text: str) -> bytes | None:
+    padded = text + "=" * (-len(text) % 4)
+    for altchars in (None, b"-_"):
+        try:
+            return base64.b64decode(padded, altchars=altchars, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+    return None
 
 
 def _keyring(raw: str) -> tuple[tuple[str, bytes], ...]:

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 import mongoengine as me
 from bson import ObjectId
-from pymongo import UpdateOne
+from pymongo import UpdateOne, uri_parser
 from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError, PyMongoError
 
@@ -27,10 +27,19 @@ from letitgo.models import EPOCH, Attempt, Endpoint, Run, Schedule, utcnow
 DUPLICATE_KEY = 11000
 
 
+DEFAULT_DATABASE = "letitgo"
+
+
+def database_name(uri: str) -> str:
+    """The database named in the URI, or ``letitgo`` (the Go project's URIs name none)."""
+    return uri_parser.parse_uri(uri).get("database") or DEFAULT_DATABASE
+
+
 def connect(uri: str, alias: str = "default") -> None:
     """Connect mongoengine (idempotent per process) and make sure indexes exist."""
     me.disconnect(alias)
-    me.connect(host=uri, alias=alias, tz_aware=True, serverSelectionTimeoutMS=5000, uuidRepresentation="standard")
+    me.connect(db=database_name(uri), host=uri, alias=alias, tz_aware=True, serverSelectionTimeoutMS=5000,
+               uuidRepresentation="standard")
     for doc in (Schedule, Run, Attempt, Endpoint):
         doc.ensure_indexes()
 

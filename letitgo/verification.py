@@ -19,11 +19,12 @@ from letitgo.runtime import Runtime
 SIGNATURE_HEADER = "x-webhook-signature"
 
 
-def verify_endpoint(url: str, rt: Runtime) -> tuple[Endpoint, str | None]:
+def verify_endpoint(url: str, rt: Runtime, method: str = "POST") -> tuple[Endpoint, str | None]:
     """Check the receiver's answer; on success store the endpoint and return its new signing secret, if any."""
     ssrf.check_url(url, rt.settings.ssrf_allow_networks)
     body = json.dumps({"type": "webhook.verification", "webhook_url": url}).encode()
-    outcome = send(OutboundRequest(url, "POST", {"Content-Type": "application/json"}, body), replace(rt.limits, max_response_bytes=4096))
+    request = OutboundRequest(url, method, {"Content-Type": "application/json"}, b"" if method == "GET" else body)
+    outcome = send(request, replace(rt.limits, max_response_bytes=4096))
     if outcome.status_code is None:
         raise ValidationError("webhook_url", f"verification request failed: {outcome.error_kind}: {outcome.error}")
     answer = (outcome.response_headers or {}).get(SIGNATURE_HEADER, "")

@@ -64,6 +64,7 @@ class ScheduleCreateSchema(TimeFieldsSchema):
 
 class VerifySchema(ma.Schema):
     webhook_url = fields.String(required=True, validate=validate.Length(min=1, max=2048))
+    method_type = UpperMethod(load_default="POST", metadata={"description": "method of the verification request"})
 
 
 class RunsQuerySchema(ma.Schema):

@@ -48,3 +48,14 @@ def test_keys_are_accepted_as_hex_and_url_safe_base64() -> None:
     raw = bytes(range(200, 232))
     assert decode_key(raw.hex()) == raw
     assert decode_key(base64.urlsafe_b64encode(raw).decode().rstrip("=")) == raw
+
+
+def test_the_go_projects_32_character_key_is_accepted_as_it_is() -> None:
+    assert decode_key("your-32-character-aes-key-here!!") == b"your-32-character-aes-key-here!!"
+
+
+def test_a_uri_without_database_uses_letitgo() -> None:
+    from letitgo.storage import database_name
+
+    assert database_name("mongodb://localhost:27017") == "letitgo"
+    assert database_name("mongodb://localhost:27017/other?w=1") == "other"
