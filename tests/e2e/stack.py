@@ -30,6 +30,7 @@ class Stack:
     workdir: Path
     port: int = field(default_factory=free_port)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    logfiles: dict[str, object] = field(default_factory=dict)
 
     @property
     def api(self) -> str:
@@ -51,7 +52,8 @@ class Stack:
     def start(self, *names: str) -> None:
         commands = self.commands()
         for name in names or tuple(commands):
-            log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+            log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - closed in kill()
+            self.logfiles[name] = log
             env = {**os.environ, **self.env, "LETITGO_PORT": str(self.port)}
             self.procs[name] = subprocess.Popen(commands[name], env=env, stdout=log, stderr=subprocess.STDOUT,
                                                 cwd=Path(__file__).resolve().parents[2], start_new_session=True)
@@ -60,6 +62,13 @@ class Stack:
         proc = self.procs.pop(name, None)
         if proc is None:
             return
+        try:
+            self._signal(proc, sig)
+        finally:
+            self.logfiles.pop(name).close()  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _signal(proc: subprocess.Popen, sig: int) -> None:
         try:
             os.killpg(proc.pid, sig)
         except ProcessLookupError:
