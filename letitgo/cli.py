@@ -73,8 +73,24 @@ def cmd_init(_args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     bind = f"{args.host}:{settings.port}"
-    argv = [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(args.workers), "--threads", "8", "--worker-class", "gthread",
-            "--access-logfile", "-", "--graceful-timeout", "10", "letitgo.wsgi:app"]
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        bind,
+        "--workers",
+        str(args.workers),
+        "--threads",
+        "8",
+        "--worker-class",
+        "gthread",
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+        "letitgo.wsgi:app",
+    ]
     os.execv(argv[0], argv)  # noqa: S606 - replaces this process with gunicorn, same interpreter
     return 0
 

@@ -6,11 +6,11 @@ attempts in their own collection, user payloads and headers only as sealed strin
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import mongoengine as me
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 SCHEDULE_STATES = ("active", "paused", "completed", "cancelled")
 RUN_STATES = ("pending", "retrying", "delivered", "dead", "cancelled", "missed", "skipped")
@@ -18,7 +18,7 @@ TERMINAL_RUN_STATES = ("delivered", "dead", "cancelled", "missed", "skipped")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Schedule(me.Document):

@@ -47,8 +47,12 @@ class PollReport:
 def recurrence_of(doc: dict) -> Recurrence:
     """Rebuild the time specification stored on a schedule document."""
     return Recurrence(
-        kind=doc["kind"], timezone=doc.get("timezone") or "UTC", first_run=doc["next_run_at"],
-        cron=doc.get("cron"), interval_seconds=doc.get("interval_seconds"), anchor=doc.get("anchor"),
+        kind=doc["kind"],
+        timezone=doc.get("timezone") or "UTC",
+        first_run=doc["next_run_at"],
+        cron=doc.get("cron"),
+        interval_seconds=doc.get("interval_seconds"),
+        anchor=doc.get("anchor"),
         end_at=doc.get("end_at"),
     )
 
@@ -59,11 +63,14 @@ def plan(doc: dict, now: datetime, horizon: datetime) -> Plan:
     due, following = _due_occurrences(rec, doc["next_run_at"], horizon)
     fire, missed = _apply_misfire(doc, due, now, more_pending=following is not None and following <= horizon)
     fire, completed = _apply_max_runs(doc, fire)
-    return Plan(fire=fire, missed=missed, next_run_at=None if completed else following,
-                completed=completed or following is None)
+    return Plan(
+        fire=fire, missed=missed, next_run_at=None if completed else following, completed=completed or following is None
+    )
 
 
-def _due_occurrences(rec: Recurrence, first: datetime | None, horizon: datetime) -> tuple[list[datetime], datetime | None]:
+def _due_occurrences(
+    rec: Recurrence, first: datetime | None, horizon: datetime
+) -> tuple[list[datetime], datetime | None]:
     due: list[datetime] = []
     occ = first
     while occ is not None and occ <= horizon and len(due) < MAX_OCCURRENCES_PER_POLL:
@@ -72,10 +79,12 @@ def _due_occurrences(rec: Recurrence, first: datetime | None, horizon: datetime)
     return due, occ
 
 
-def _apply_misfire(doc: dict, due: list[datetime], now: datetime, more_pending: bool) -> tuple[list[datetime], list[datetime]]:
+def _apply_misfire(
+    doc: dict, due: list[datetime], now: datetime, more_pending: bool
+) -> tuple[list[datetime], list[datetime]]:
     grace = timedelta(seconds=doc.get("misfire_grace") or 0)
     late = [o for o in due if o < now - grace]
-    on_time = due[len(late):]
+    on_time = due[len(late) :]
     policy = doc.get("misfire_policy") or "fire_once"
     if not late or policy == "fire_all":
         return due, []
@@ -92,17 +101,46 @@ def _apply_max_runs(doc: dict, fire: list[datetime]) -> tuple[list[datetime], bo
     return fire[:left], len(fire) >= left
 
 
-def run_documents(doc: dict, plan_: Plan, now: datetime) -> list[dict]:
-    """Run documents for a plan: pending ones (with their watchdog) and missed ones."""
+def run_documents(doc: dict, plan_: Plan, now: datetime, watchdog: timedelta) -> list[dict]:
+    """Run documents for a plan: pending ones (republished if nobody starts them in time) and missed ones."""
     sid = str(doc["_id"])
-    base = {"schedule_id": sid, "trigger": "schedule", "webhook_url": doc["webhook_url"], "method": doc["method"],
-            "sealed": doc["sealed"], "max_attempts": doc.get("max_attempts"), "attempt_count": 0,
-            "lease_until": storage.EPOCH, "created_at": now, "updated_at": now}
-    docs = [{**base, "_id": ids.run_id(sid, t), "scheduled_for": t, "state": "pending",
-             "next_attempt_at": max(t, now) + WATCHDOG} for t in plan_.fire]
-    docs += [{**base, "_id": ids.run_id(sid, t), "scheduled_for": t, "state": "missed",
-              "reason": f"misfire policy {doc.get('misfire_policy') or 'fire_once'}"} for t in plan_.missed]
+    base = {
+        "schedule_id": sid,
+        "trigger": "schedule",
+        "webhook_url": doc["webhook_url"],
+        "method": doc["method"],
+        "sealed": doc["sealed"],
+        "max_attempts": doc.get("max_attempts"),
+        "attempt_count": 0,
+        "lease_until": storage.EPOCH,
+        "created_at": now,
+        "updated_at": now,
+    }
+    docs = [
+        {
+            **base,
+            "_id": ids.run_id(sid, t),
+            "scheduled_for": t,
+            "state": "pending",
+            "next_attempt_at": max(t, now) + watchdog,
+        }
+        for t in plan_.fire
+    ]
+    docs += [
+        {
+            **base,
+            "_id": ids.run_id(sid, t),
+            "scheduled_for": t,
+            "state": "missed",
+            "reason": f"misfire policy {doc.get('misfire_policy') or 'fire_once'}",
+        }
+        for t in plan_.missed
+    ]
     return docs
+
+
+def _watchdog(settings: Any) -> timedelta:
+    return timedelta(seconds=settings.watchdog_seconds)
 
 
 def poll_once(publisher: Publisher, settings: Any, cache: IdempotencyCache, now: datetime | None = None) -> PollReport:
@@ -132,15 +170,25 @@ def _poll_schedules(publisher: Publisher, settings: Any, now: datetime, horizon:
         return
     report.claimed += len(docs)
     plans = {doc["_id"]: plan(doc, now, horizon) for doc in docs}
-    storage.insert_runs([r for doc in docs for r in run_documents(doc, plans[doc["_id"]], now)])
-    occurrences = [Occurrence(ids.run_id(str(d["_id"]), t), str(d["_id"]), t) for d in docs for t in plans[d["_id"]].fire]
+    storage.insert_runs([r for doc in docs for r in run_documents(doc, plans[doc["_id"]], now, _watchdog(settings))])
+    occurrences = [
+        Occurrence(ids.run_id(str(d["_id"]), t), str(d["_id"]), t) for d in docs for t in plans[d["_id"]].fire
+    ]
     failed = {o.schedule_id for o in publisher.publish(occurrences)}
     report.published += len(occurrences) - len(failed)
     report.missed += sum(len(p.missed) for p in plans.values())
     report.failed += len(failed)
-    advances = [storage.Advance(d["_id"], plans[d["_id"]].next_run_at, len(plans[d["_id"]].fire),
-                                plans[d["_id"]].fire[-1] if plans[d["_id"]].fire else None, plans[d["_id"]].completed)
-                for d in docs if str(d["_id"]) not in failed]
+    advances = [
+        storage.Advance(
+            d["_id"],
+            plans[d["_id"]].next_run_at,
+            len(plans[d["_id"]].fire),
+            plans[d["_id"]].fire[-1] if plans[d["_id"]].fire else None,
+            plans[d["_id"]].completed,
+        )
+        for d in docs
+        if str(d["_id"]) not in failed
+    ]
     storage.advance_schedules(token, advances)
     if failed:
         log.warning("publish failed for %d schedules; released for the next poll", len(failed))
@@ -157,5 +205,5 @@ def _poll_runs(publisher: Publisher, settings: Any, now: datetime, horizon: date
         storage.release_runs(token)
         report.failed += len(failed)
         return
-    storage.requeued_runs(token, now + WATCHDOG)
+    storage.requeued_runs(token, now + _watchdog(settings))
     report.republished += len(occurrences)

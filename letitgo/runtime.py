@@ -7,8 +7,8 @@ from functools import cached_property
 
 from letitgo import storage
 from letitgo.cache import IdempotencyCache
-from letitgo.delivery.http import Limits
 from letitgo.crypto import Cipher, cipher_from_settings
+from letitgo.delivery.http import Limits
 from letitgo.settings import Settings, get_settings
 from letitgo.stream import Publisher, ensure_topic
 
@@ -32,8 +32,13 @@ class Runtime:
     @cached_property
     def limits(self) -> Limits:
         s = self.settings
-        return Limits(connect_timeout=s.connect_timeout, read_timeout=s.read_timeout, deadline=s.attempt_deadline,
-                      max_response_bytes=s.max_response_bytes, allow=tuple(s.ssrf_allow_networks))
+        return Limits(
+            connect_timeout=s.connect_timeout,
+            read_timeout=s.read_timeout,
+            deadline=s.attempt_deadline,
+            max_response_bytes=s.max_response_bytes,
+            allow=tuple(s.ssrf_allow_networks),
+        )
 
     @cached_property
     def publisher(self) -> Publisher:

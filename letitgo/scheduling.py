@@ -13,11 +13,25 @@ from letitgo.runtime import Runtime
 from letitgo.timespec import Recurrence, TimeInput, next_runs, resolve
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-FORBIDDEN_HEADERS = frozenset({
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
-    "transfer-encoding", "upgrade", "host", "content-length", "content-type",
-    "webhook-id", "webhook-timestamp", "webhook-signature",
-})
+FORBIDDEN_HEADERS = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+        "content-type",
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+    }
+)
 
 
 @dataclass
@@ -58,12 +72,26 @@ def create(request: NewSchedule, rt: Runtime, now: datetime | None = None) -> tu
     sid = ids.new_schedule_id()
     sealed = payload.seal(rt.cipher, sid, payload.StoredRequest(body, check_headers(request.headers)))
     doc = Schedule(
-        id=sid, webhook_url=request.webhook_url, method=request.method, sealed=sealed, kind=rec.kind, cron=rec.cron,
-        timezone=rec.timezone, interval_seconds=rec.interval_seconds, anchor=rec.anchor, end_at=rec.end_at,
-        max_runs=request.max_runs, description=rec.description, understood_as=rec.understood_as,
-        next_run_at=rec.first_run, max_attempts=request.max_attempts, misfire_policy=request.misfire_policy,
-        misfire_grace=request.misfire_grace, failure_callback_url=request.failure_callback_url,
-        created_at=now, updated_at=now,
+        id=sid,
+        webhook_url=request.webhook_url,
+        method=request.method,
+        sealed=sealed,
+        kind=rec.kind,
+        cron=rec.cron,
+        timezone=rec.timezone,
+        interval_seconds=rec.interval_seconds,
+        anchor=rec.anchor,
+        end_at=rec.end_at,
+        max_runs=request.max_runs,
+        description=rec.description,
+        understood_as=rec.understood_as,
+        next_run_at=rec.first_run,
+        max_attempts=request.max_attempts,
+        misfire_policy=request.misfire_policy,
+        misfire_grace=request.misfire_grace,
+        failure_callback_url=request.failure_callback_url,
+        created_at=now,
+        updated_at=now,
     )
     return storage.save_schedule(doc), rec
 
@@ -102,7 +130,14 @@ def upcoming(doc: Schedule, count: int = 5) -> list[datetime]:
     """The next ``count`` occurrences of an active schedule."""
     if doc.state != "active" or doc.next_run_at is None:
         return []
-    rec = Recurrence(kind=doc.kind, timezone=doc.timezone or "UTC", first_run=doc.next_run_at, cron=doc.cron,
-                     interval_seconds=doc.interval_seconds, anchor=doc.anchor, end_at=doc.end_at)
+    rec = Recurrence(
+        kind=doc.kind,
+        timezone=doc.timezone or "UTC",
+        first_run=doc.next_run_at,
+        cron=doc.cron,
+        interval_seconds=doc.interval_seconds,
+        anchor=doc.anchor,
+        end_at=doc.end_at,
+    )
     first = [doc.next_run_at]
     return first + next_runs(rec, doc.next_run_at, count - 1) if count > 1 else first

@@ -10,9 +10,10 @@ import base64
 import binascii
 import ipaddress
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from letitgo.errors import ConfigError
 
@@ -148,6 +149,7 @@ SPEC: tuple[tuple[str, str, str | None, Callable[[str], Any]], ...] = (
     ("retry_max_age", "LETITGO_RETRY_MAX_AGE", "86400", _positive_float),
     ("inline_retry_max_wait", "LETITGO_INLINE_RETRY_MAX_WAIT", "5", _positive_float),
     ("history_days", "LETITGO_HISTORY_DAYS", "30", _positive_int),
+    ("watchdog_seconds", "LETITGO_WATCHDOG_SECONDS", "60", _positive_float),
 )
 
 
@@ -190,6 +192,12 @@ class Settings:
     retry_max_age: float
     inline_retry_max_wait: float
     history_days: int
+    watchdog_seconds: float
+
+    @property
+    def inline_budget(self) -> float:
+        """How long one delivery task may spend on attempts and in-place waits before it parks the run."""
+        return 2 * (self.attempt_deadline + self.inline_retry_max_wait)
 
     @property
     def redis_url(self) -> str:

@@ -10,9 +10,10 @@ atomic on both servers, which is why run ids are deterministic.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 import mongoengine as me
 from bson import ObjectId
@@ -38,8 +39,14 @@ def database_name(uri: str) -> str:
 def connect(uri: str, alias: str = "default") -> None:
     """Connect mongoengine (idempotent per process) and make sure indexes exist."""
     me.disconnect(alias)
-    me.connect(db=database_name(uri), host=uri, alias=alias, tz_aware=True, serverSelectionTimeoutMS=5000,
-               uuidRepresentation="standard")
+    me.connect(
+        db=database_name(uri),
+        host=uri,
+        alias=alias,
+        tz_aware=True,
+        serverSelectionTimeoutMS=5000,
+        uuidRepresentation="standard",
+    )
     for doc in (Schedule, Run, Attempt, Endpoint):
         doc.ensure_indexes()
 
@@ -85,13 +92,17 @@ def claim_due_schedules(now: datetime, horizon: datetime, batch: int, lease: flo
     return _claim(_schedules(), query, "next_run_at", now, batch, lease)
 
 
-def _claim(coll: Collection, query: dict, order: str, now: datetime, batch: int, lease: float) -> tuple[str, list[dict]]:
+def _claim(
+    coll: Collection, query: dict, order: str, now: datetime, batch: int, lease: float
+) -> tuple[str, list[dict]]:
     candidates = [d["_id"] for d in coll.find(query, {"_id": 1}).sort(order, 1).limit(batch)]
     token = ids.claim_token()
     if not candidates:
         return token, []
     lease_until = now + timedelta(seconds=lease)
-    coll.update_many({**query, "_id": {"$in": candidates}}, {"$set": {"claim_token": token, "lease_until": lease_until}})
+    coll.update_many(
+        {**query, "_id": {"$in": candidates}}, {"$set": {"claim_token": token, "lease_until": lease_until}}
+    )
     return token, list(coll.find({"claim_token": token}))
 
 
@@ -111,13 +122,22 @@ def advance_schedules(token: str, advances: Iterable[Advance]) -> None:
     now = utcnow()
     ops = []
     for adv in advances:
-        fields: dict[str, Any] = {"next_run_at": adv.next_run_at, "lease_until": EPOCH, "claim_token": None, "updated_at": now}
+        fields: dict[str, Any] = {
+            "next_run_at": adv.next_run_at,
+            "lease_until": EPOCH,
+            "claim_token": None,
+            "updated_at": now,
+        }
         if adv.last_run_at is not None:
             fields["last_run_at"] = adv.last_run_at
         if adv.completed:
             fields["state"] = "completed"
-        ops.append(UpdateOne({"_id": adv.schedule_id, "claim_token": token, "state": "active"},
-                             {"$set": fields, "$inc": {"run_count": adv.fired}}))
+        ops.append(
+            UpdateOne(
+                {"_id": adv.schedule_id, "claim_token": token, "state": "active"},
+                {"$set": fields, "$inc": {"run_count": adv.fired}},
+            )
+        )
     if ops:
         _schedules().bulk_write(ops, ordered=False)
 
@@ -161,14 +181,19 @@ def insert_runs(runs: list[dict]) -> None:
 
 def claim_due_runs(now: datetime, horizon: datetime, batch: int, lease: float) -> tuple[str, list[dict]]:
     """Claim runs waiting for a (re)publish: parked retries and pending runs whose watchdog expired."""
-    query = {"state": {"$in": ["pending", "retrying"]}, "next_attempt_at": {"$lte": horizon}, "lease_until": {"$lte": now}}
+    query = {
+        "state": {"$in": ["pending", "retrying"]},
+        "next_attempt_at": {"$lte": horizon},
+        "lease_until": {"$lte": now},
+    }
     return _claim(_runs(), query, "next_attempt_at", now, batch, lease)
 
 
 def requeued_runs(token: str, watchdog: datetime) -> None:
     """After republishing, arm each run's watchdog and drop the claim."""
-    _runs().update_many({"claim_token": token},
-                        {"$set": {"claim_token": None, "lease_until": EPOCH, "next_attempt_at": watchdog}})
+    _runs().update_many(
+        {"claim_token": token}, {"$set": {"claim_token": None, "lease_until": EPOCH, "next_attempt_at": watchdog}}
+    )
 
 
 def release_runs(token: str) -> None:
@@ -191,13 +216,16 @@ def update_run(run_id: str, fields: dict, only_states: tuple[str, ...] | None = 
 
 
 def cancel_open_runs(schedule_id: str) -> int:
-    result = _runs().update_many({"schedule_id": schedule_id, "state": {"$in": ["pending", "retrying"]}},
-                                 {"$set": {"state": "cancelled", "reason": "schedule cancelled", "updated_at": utcnow()}})
+    result = _runs().update_many(
+        {"schedule_id": schedule_id, "state": {"$in": ["pending", "retrying"]}},
+        {"$set": {"state": "cancelled", "reason": "schedule cancelled", "updated_at": utcnow()}},
+    )
     return result.modified_count
 
 
-def list_runs(schedule_id: str | None = None, state: str | None = None, limit: int = 50,
-              before: datetime | None = None) -> list[Run]:
+def list_runs(
+    schedule_id: str | None = None, state: str | None = None, limit: int = 50, before: datetime | None = None
+) -> list[Run]:
     query: dict[str, Any] = {}
     if schedule_id:
         query["schedule_id"] = schedule_id
@@ -236,15 +264,23 @@ def get_endpoint(url: str) -> Endpoint | None:
 
 def save_endpoint(url: str, verified_by: str, sealed_secrets: str | None) -> Endpoint:
     """Upsert a verified endpoint."""
-    fields: dict[str, Any] = {"verified_at": utcnow(), "verified_by": verified_by, "state": "active", "state_reason": None}
+    fields: dict[str, Any] = {
+        "verified_at": utcnow(),
+        "verified_by": verified_by,
+        "state": "active",
+        "state_reason": None,
+    }
     if sealed_secrets is not None:
         fields["sealed_secrets"] = sealed_secrets
-    Endpoint._get_collection().update_one({"url": url}, {"$set": fields, "$setOnInsert": {"created_at": utcnow()}}, upsert=True)
+    Endpoint._get_collection().update_one(
+        {"url": url}, {"$set": fields, "$setOnInsert": {"created_at": utcnow()}}, upsert=True
+    )
     endpoint = get_endpoint(url)
     assert endpoint is not None
     return endpoint
 
 
 def disable_endpoint(url: str, reason: str) -> None:
-    Endpoint._get_collection().update_one({"url": url}, {"$set": {"state": "disabled", "state_reason": reason}},
-                                          upsert=True)
+    Endpoint._get_collection().update_one(
+        {"url": url}, {"$set": {"state": "disabled", "state_reason": reason}}, upsert=True
+    )

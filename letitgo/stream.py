@@ -26,11 +26,12 @@ class Occurrence:
     fire_at: datetime
 
     def encode(self) -> bytes:
-        return json.dumps({"run_id": self.run_id, "schedule_id": self.schedule_id,
-                           "fire_at": self.fire_at.isoformat()}).encode()
+        return json.dumps(
+            {"run_id": self.run_id, "schedule_id": self.schedule_id, "fire_at": self.fire_at.isoformat()}
+        ).encode()
 
     @classmethod
-    def decode(cls, raw: bytes) -> "Occurrence":
+    def decode(cls, raw: bytes) -> Occurrence:
         data = json.loads(raw)
         return cls(data["run_id"], data["schedule_id"], datetime.fromisoformat(data["fire_at"]))
 
@@ -62,14 +63,16 @@ class Publisher:
 
     def __init__(self, brokers: str, topic: str) -> None:
         self._topic = topic
-        self._producer = Producer({
-            "bootstrap.servers": brokers,
-            "acks": "all",
-            "enable.idempotence": True,
-            "linger.ms": 2,
-            "message.timeout.ms": 10000,
-            "socket.timeout.ms": 5000,
-        })
+        self._producer = Producer(
+            {
+                "bootstrap.servers": brokers,
+                "acks": "all",
+                "enable.idempotence": True,
+                "linger.ms": 2,
+                "message.timeout.ms": 10000,
+                "socket.timeout.ms": 5000,
+            }
+        )
 
     def publish(self, occurrences: list[Occurrence], timeout: float = 12.0) -> list[Occurrence]:
         """Send all; return those the broker did not acknowledge."""
@@ -89,7 +92,9 @@ class Publisher:
 
         while True:
             try:
-                self._producer.produce(self._topic, key=occ.schedule_id.encode(), value=occ.encode(), on_delivery=on_delivery)
+                self._producer.produce(
+                    self._topic, key=occ.schedule_id.encode(), value=occ.encode(), on_delivery=on_delivery
+                )
                 return
             except BufferError:
                 self._producer.poll(0.05)
@@ -99,16 +104,18 @@ class Subscriber:
     """A consumer-group member that hands out batches and commits only when told."""
 
     def __init__(self, brokers: str, topic: str, group: str) -> None:
-        self._consumer = Consumer({
-            "bootstrap.servers": brokers,
-            "group.id": group,
-            "enable.auto.commit": False,
-            "enable.auto.offset.store": False,
-            "auto.offset.reset": "earliest",
-            "session.timeout.ms": 10000,
-            "heartbeat.interval.ms": 1000,
-            "max.poll.interval.ms": 60000,
-        })
+        self._consumer = Consumer(
+            {
+                "bootstrap.servers": brokers,
+                "group.id": group,
+                "enable.auto.commit": False,
+                "enable.auto.offset.store": False,
+                "auto.offset.reset": "earliest",
+                "session.timeout.ms": 10000,
+                "heartbeat.interval.ms": 1000,
+                "max.poll.interval.ms": 60000,
+            }
+        )
         self._consumer.subscribe([topic])
 
     def fetch(self, max_messages: int, timeout: float) -> list[tuple[Any, Occurrence | None]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def rfc3339(value: datetime | None) -> str | None:
@@ -10,7 +10,7 @@ def rfc3339(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    value = value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
     spec = "milliseconds" if value.microsecond else "seconds"
     return value.isoformat(timespec=spec).replace("+00:00", "Z")

@@ -30,8 +30,10 @@ def verify_endpoint(url: str, rt: Runtime, method: str = "POST") -> tuple[Endpoi
     answer = (outcome.response_headers or {}).get(SIGNATURE_HEADER, "")
     expected = signing.url_signature(rt.settings.webhook_secret_key, url)
     if not answer or not hmac.compare_digest(answer.strip().lower(), expected):
-        raise ValidationError("webhook_url", f"verification failed: the response (HTTP {outcome.status_code}) "
-                                             "has no valid X-Webhook-Signature header")
+        raise ValidationError(
+            "webhook_url",
+            f"verification failed: the response (HTTP {outcome.status_code}) has no valid X-Webhook-Signature header",
+        )
     return _store(url, "go-hmac", rt)
 
 

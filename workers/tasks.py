@@ -37,8 +37,14 @@ def poll() -> None:
 
 def enqueue(occ: Occurrence) -> None:
     """Hand one occurrence to the delivery workers, due at its fire time."""
-    deliver.apply_async(args=[occ.run_id], task_id=occ.run_id, eta=occ.fire_at, queue="deliveries", retry=True,
-                        retry_policy={"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5})
+    deliver.apply_async(
+        args=[occ.run_id],
+        task_id=occ.run_id,
+        eta=occ.fire_at,
+        queue="deliveries",
+        retry=True,
+        retry_policy={"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5},
+    )
 
 
 @app.task(name="letitgo.bridge", ignore_result=True)

@@ -24,10 +24,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or get_settings()
     app = Flask("letitgo")
     app.config.update(
-        API_TITLE="LetItGo", API_VERSION=__version__, OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX="/",
-        OPENAPI_JSON_PATH="openapi.json", OPENAPI_SWAGGER_UI_PATH="/docs",
+        API_TITLE="LetItGo",
+        API_VERSION=__version__,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
-        MAX_CONTENT_LENGTH=settings.max_payload_bytes + 16384, JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=settings.max_payload_bytes + 16384,
+        JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     api = LetItGoApi(app)

@@ -70,7 +70,13 @@ def handle_domain(exc: errors.LetItGoError) -> tuple[Response, int]:
     if code >= 500:
         log.exception("internal error: %s", type(exc).__name__)
         return jsonify(error_body(code, "Internal Server Error", "internal error")), code
-    names = {400: "Bad Request", 404: "Not Found", 409: "Conflict", 413: "Payload Too Large", 503: "Service Unavailable"}
+    names = {
+        400: "Bad Request",
+        404: "Not Found",
+        409: "Conflict",
+        413: "Payload Too Large",
+        503: "Service Unavailable",
+    }
     return jsonify(error_body(code, names.get(code, "Error"), str(exc), field)), code
 
 

@@ -15,17 +15,31 @@ from letitgo.timespec import TimeInput
 
 blp = Blueprint("schedules", __name__, description="Schedule webhooks and follow their runs")
 
-TIME_FIELDS = ("schedule_time", "cron_expression", "time_as_text", "interval", "delay", "timezone", "date_order",
-               "start_at", "end_at")
+TIME_FIELDS = (
+    "schedule_time",
+    "cron_expression",
+    "time_as_text",
+    "interval",
+    "delay",
+    "timezone",
+    "date_order",
+    "start_at",
+    "end_at",
+)
 
 
 def new_schedule(data: dict[str, Any]) -> scheduling.NewSchedule:
     return scheduling.NewSchedule(
-        webhook_url=data["webhook_url"].strip(), method=data["method_type"], payload=data.get("payload"),
-        has_payload="payload" in data, headers=data["headers"],
+        webhook_url=data["webhook_url"].strip(),
+        method=data["method_type"],
+        payload=data.get("payload"),
+        has_payload="payload" in data,
+        headers=data["headers"],
         time=TimeInput(**{k: data[k] for k in TIME_FIELDS if k in data}),
-        max_runs=data.get("max_runs"), max_attempts=data.get("max_attempts"),
-        misfire_policy=data["misfire_policy"], misfire_grace=data["misfire_grace"],
+        max_runs=data.get("max_runs"),
+        max_attempts=data.get("max_attempts"),
+        misfire_policy=data["misfire_policy"],
+        misfire_grace=data["misfire_grace"],
         failure_callback_url=data.get("failure_callback_url"),
     )
 

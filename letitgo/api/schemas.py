@@ -27,7 +27,7 @@ class IntOrDuration(fields.Field):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int | str:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise ma.ValidationError("must be a number of seconds or a duration such as \"90s\" or \"15m\"")
+            raise ma.ValidationError('must be a number of seconds or a duration such as "90s" or "15m"')
         if isinstance(value, float):
             if value != int(value):
                 raise ma.ValidationError("must be a whole number of seconds")
@@ -41,7 +41,7 @@ class TimeFieldsSchema(ma.Schema):
     schedule_time = fields.String(metadata={"description": "RFC 3339 instant, any offset"})
     cron_expression = fields.String(metadata={"description": "5 fields, or 6 with seconds first"})
     time_as_text = fields.String(validate=validate.Length(min=1, max=200))
-    interval = IntOrDuration(metadata={"description": "every N seconds, or \"90s\", \"15m\", \"2h\""})
+    interval = IntOrDuration(metadata={"description": 'every N seconds, or "90s", "15m", "2h"'})
     delay = IntOrDuration(metadata={"description": "once, N seconds from now"})
     timezone = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "IANA name"})
     date_order = fields.String(validate=validate.OneOf(("DMY", "MDY", "YMD")))
@@ -53,8 +53,11 @@ class ScheduleCreateSchema(TimeFieldsSchema):
     webhook_url = fields.String(required=True, validate=validate.Length(min=1, max=2048))
     method_type = UpperMethod(load_default="POST")
     payload = fields.Raw(allow_none=True, metadata={"description": "any JSON; sent as the request body"})
-    headers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=256)),
-                          values=fields.String(validate=validate.Length(max=4096)), load_default=dict)
+    headers = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=256)),
+        values=fields.String(validate=validate.Length(max=4096)),
+        load_default=dict,
+    )
     max_runs = fields.Integer(validate=validate.Range(min=1), strict=True)
     max_attempts = fields.Integer(validate=validate.Range(min=1, max=50), strict=True)
     misfire_policy = fields.String(validate=validate.OneOf(MISFIRE_POLICIES), load_default="fire_once")

@@ -22,5 +22,9 @@ class Verify(MethodView):
         """POST to the URL; accept it when it answers X-Webhook-Signature = hex HMAC-SHA256(key, URL)."""
         url = data["webhook_url"].strip()
         endpoint, secret = verify_endpoint(url, get_runtime(), method=data["method_type"])
-        return {"message": "Webhook verified successfully", "webhook_url": endpoint.url, "verified": True,
-                "signing_secret": secret}
+        return {
+            "message": "Webhook verified successfully",
+            "webhook_url": endpoint.url,
+            "verified": True,
+            "signing_secret": secret,
+        }

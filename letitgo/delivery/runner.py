@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
 from tenacity import Retrying, retry_if_result, stop_after_attempt
 
@@ -57,8 +57,8 @@ def deliver_run(run_id: str, rt: Runtime, sleep: Callable[[float], None] = time.
 
 
 def _task_budget(rt: Runtime) -> float:
-    s = rt.settings
-    return 2 * (s.attempt_deadline + s.inline_retry_max_wait) + 30
+    """How long the run stays locked to this task; past it, the poll's watchdog publishes it again."""
+    return rt.settings.inline_budget + rt.settings.watchdog_seconds
 
 
 def _deliver_locked(run_id: str, rt: Runtime, budget: float, sleep: Callable[[float], None]) -> Verdict:
@@ -73,8 +73,9 @@ def _deliver_locked(run_id: str, rt: Runtime, budget: float, sleep: Callable[[fl
     if stopped:
         return stopped
     now = utcnow()
-    storage.update_run(run_id, {"next_attempt_at": now + timedelta(seconds=budget),
-                                "first_attempt_at": run.first_attempt_at or now})
+    storage.update_run(
+        run_id, {"next_attempt_at": now + timedelta(seconds=budget), "first_attempt_at": run.first_attempt_at or now}
+    )
     return _attempt_loop(run, rt, run.first_attempt_at or now, sleep)
 
 
@@ -106,8 +107,9 @@ def _attempt_loop(run: Run, rt: Runtime, first_at: datetime, sleep: Callable[[fl
 
 def _policy(run: Run, rt: Runtime) -> RetryPolicy:
     s = rt.settings
-    return RetryPolicy(max_attempts=run.max_attempts or s.max_attempts, base=s.retry_base, cap=s.retry_cap,
-                       max_age=s.retry_max_age)
+    return RetryPolicy(
+        max_attempts=run.max_attempts or s.max_attempts, base=s.retry_base, cap=s.retry_cap, max_age=s.retry_max_age
+    )
 
 
 def _build_request(run: Run, rt: Runtime) -> OutboundRequest:
@@ -133,8 +135,9 @@ def _endpoint_secrets(url: str, rt: Runtime) -> list[str]:
     return list(json.loads(rt.cipher.open(endpoint.sealed_secrets, f"endpoint:{url}")))
 
 
-def _one_attempt(run: Run, rt: Runtime, request: OutboundRequest, policy: RetryPolicy, first_at: datetime,
-                 started: float) -> _Step:
+def _one_attempt(
+    run: Run, rt: Runtime, request: OutboundRequest, policy: RetryPolicy, first_at: datetime, started: float
+) -> _Step:
     number = run.attempt_count + 1
     attempt_at = utcnow()
     outcome = send(_signed(request, rt), rt.limits)
@@ -148,7 +151,8 @@ def _one_attempt(run: Run, rt: Runtime, request: OutboundRequest, policy: RetryP
     if delay is None:
         return _Step(_finish(run, rt, "dead", f"retries exhausted: {_describe(outcome)}", outcome))
     elapsed = time.monotonic() - started
-    if delay <= rt.settings.inline_retry_max_wait and elapsed + delay + rt.settings.attempt_deadline < _task_budget(rt) / 2:
+    fits = elapsed + delay + rt.settings.attempt_deadline <= rt.settings.inline_budget
+    if delay <= rt.settings.inline_retry_max_wait and fits:
         return _Step(None, wait=delay)
     return _Step(_park(run, delay, _describe(outcome)))
 
@@ -160,17 +164,32 @@ def _describe(outcome: Outcome) -> str:
 
 
 def _record(run: Run, number: int, started_at: datetime, outcome: Outcome) -> None:
-    storage.add_attempt(Attempt(
-        run_id=run.id, schedule_id=run.schedule_id, number=number, started_at=started_at,
-        outcome=outcome.kind.value, status_code=outcome.status_code, latency_ms=outcome.latency_ms,
-        error_kind=outcome.error_kind, error=outcome.error, response_snippet=outcome.response_snippet,
-        response_headers=outcome.response_headers,
-    ))
+    storage.add_attempt(
+        Attempt(
+            run_id=run.id,
+            schedule_id=run.schedule_id,
+            number=number,
+            started_at=started_at,
+            outcome=outcome.kind.value,
+            status_code=outcome.status_code,
+            latency_ms=outcome.latency_ms,
+            error_kind=outcome.error_kind,
+            error=outcome.error,
+            response_snippet=outcome.response_snippet,
+            response_headers=outcome.response_headers,
+        )
+    )
 
 
 def _finish(run: Run, rt: Runtime, state: str, reason: str, outcome: Outcome) -> Verdict:
-    fields = {"state": state, "reason": reason or None, "next_attempt_at": None, "last_status": outcome.status_code,
-              "last_error": None if state == "delivered" else _describe(outcome), "attempt_count": run.attempt_count}
+    fields = {
+        "state": state,
+        "reason": reason or None,
+        "next_attempt_at": None,
+        "last_status": outcome.status_code,
+        "last_error": None if state == "delivered" else _describe(outcome),
+        "attempt_count": run.attempt_count,
+    }
     if state == "delivered":
         fields["delivered_at"] = utcnow()
     storage.update_run(run.id, fields)
@@ -185,6 +204,7 @@ def _finish(run: Run, rt: Runtime, state: str, reason: str, outcome: Outcome) ->
 def _park(run: Run, delay: float, reason: str) -> Verdict:
     """Leave the run for the producer poll to publish again after ``delay`` seconds."""
     when = utcnow() + timedelta(seconds=delay)
-    storage.update_run(run.id, {"state": "retrying", "next_attempt_at": when, "last_error": reason,
-                                "attempt_count": run.attempt_count})
+    storage.update_run(
+        run.id, {"state": "retrying", "next_attempt_at": when, "last_error": reason, "attempt_count": run.attempt_count}
+    )
     return Verdict("retrying", f"next attempt at {when.isoformat()} after {reason}")

@@ -53,7 +53,7 @@ class Receiver:
             time.sleep(0.05)
         return self.got(path)
 
-    def start(self) -> "Receiver":
+    def start(self) -> Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -68,8 +68,11 @@ class Receiver:
                 if body.startswith(b'{"type": "webhook.verification"'):
                     return self._answer_verification()
                 with receiver.lock:
-                    receiver.requests.append(Received(time.time(), self.command, self.path,
-                                                      {k.lower(): v for k, v in self.headers.items()}, body))
+                    receiver.requests.append(
+                        Received(
+                            time.time(), self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                        )
+                    )
                     statuses = receiver.script.get(self.path) or []
                     status = statuses.pop(0) if statuses else 200
                 self._reply(status, {})

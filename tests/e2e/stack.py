@@ -41,12 +41,38 @@ class Stack:
         return {
             "web": [str(BIN / "letitgo"), "serve", "--host", "127.0.0.1", "--workers", "2"],
             "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", str(self.workdir / "beat-schedule")],
-            "bridge": [*celery, "worker", "--queues", "bridge,poll", "--pool", "threads", "--concurrency", "4",
-                       "--hostname", f"bridge-{self.port}@%h", "--loglevel", "INFO", "--without-gossip",
-                       "--without-mingle"],
-            "worker": [*celery, "worker", "--queues", "deliveries", "--pool", "threads", "--concurrency", "32",
-                       "--hostname", f"worker-{self.port}@%h", "--loglevel", "INFO", "--without-gossip",
-                       "--without-mingle"],
+            "bridge": [
+                *celery,
+                "worker",
+                "--queues",
+                "bridge,poll",
+                "--pool",
+                "threads",
+                "--concurrency",
+                "4",
+                "--hostname",
+                f"bridge-{self.port}@%h",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            "worker": [
+                *celery,
+                "worker",
+                "--queues",
+                "deliveries",
+                "--pool",
+                "threads",
+                "--concurrency",
+                "32",
+                "--hostname",
+                f"worker-{self.port}@%h",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+            ],
         }
 
     def start(self, *names: str) -> None:
@@ -55,8 +81,14 @@ class Stack:
             log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - closed in kill()
             self.logfiles[name] = log
             env = {**os.environ, **self.env, "LETITGO_PORT": str(self.port)}
-            self.procs[name] = subprocess.Popen(commands[name], env=env, stdout=log, stderr=subprocess.STDOUT,
-                                                cwd=Path(__file__).resolve().parents[2], start_new_session=True)
+            self.procs[name] = subprocess.Popen(
+                commands[name],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=Path(__file__).resolve().parents[2],
+                start_new_session=True,
+            )
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         proc = self.procs.pop(name, None)
@@ -103,8 +135,9 @@ class Stack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self._check_alive()
-            if all(b"ready." in (self.workdir / f"{n}.log").read_bytes() for n in ("bridge", "worker")
-                   if n in self.procs):
+            if all(
+                b"ready." in (self.workdir / f"{n}.log").read_bytes() for n in ("bridge", "worker") if n in self.procs
+            ):
                 return
             time.sleep(0.3)
         raise RuntimeError(f"workers not ready in {timeout}s\n{self.logs()}")

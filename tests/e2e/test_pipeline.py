@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _at(seconds: float) -> datetime:
-    return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).replace(microsecond=0)
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).replace(microsecond=0)
 
 
 def _rfc3339(value: datetime) -> str:
@@ -27,8 +27,9 @@ def test_one_time_webhook_arrives_once_on_time_with_exact_payload(api: Api, rece
     api.verify(url)
     when = _at(4)
     payload = {"message": "Hello, World!", "nested": {"n": [1, 2.5, None, True]}, "unicode": "żółw ✓"}
-    created = api.schedule({"webhook_url": url, "method_type": "PUT", "payload": payload,
-                            "schedule_time": _rfc3339(when)})
+    created = api.schedule(
+        {"webhook_url": url, "method_type": "PUT", "payload": payload, "schedule_time": _rfc3339(when)}
+    )
     assert created["time"] == _rfc3339(when) and created["cron"] is None
 
     got = receiver.wait_for("/hooks/once", 1, timeout=15)
@@ -52,8 +53,9 @@ def test_one_time_webhook_arrives_once_on_time_with_exact_payload(api: Api, rece
 def test_cron_fires_on_consecutive_occurrences_then_stops_after_delete(api: Api, receiver: Receiver) -> None:
     url = receiver.url("/hooks/cron")
     api.verify(url)
-    created = api.schedule({"webhook_url": url, "method_type": "POST", "payload": {"tick": True},
-                            "cron_expression": "*/2 * * * * *"})
+    created = api.schedule(
+        {"webhook_url": url, "method_type": "POST", "payload": {"tick": True}, "cron_expression": "*/2 * * * * *"}
+    )
     got = receiver.wait_for("/hooks/cron", 2, timeout=15)
     assert len(got) >= 2
     first, second = got[0], got[1]
@@ -91,8 +93,9 @@ def test_a_down_receiver_ends_dead_while_others_stay_on_time(api: Api, receiver:
     down.stop()  # verified, then gone: connections are refused from now on
     ok_url = receiver.url("/hooks/meanwhile")
     api.verify(ok_url)
-    failing = api.schedule({"webhook_url": down_url, "payload": {"x": 1}, "schedule_time": _rfc3339(_at(3)),
-                            "max_attempts": 3})
+    failing = api.schedule(
+        {"webhook_url": down_url, "payload": {"x": 1}, "schedule_time": _rfc3339(_at(3)), "max_attempts": 3}
+    )
     when = [_at(4 + i) for i in range(3)]
     for t in when:
         api.schedule({"webhook_url": ok_url, "payload": {"at": _rfc3339(t)}, "schedule_time": _rfc3339(t)})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from letitgo import stream
 from letitgo.bridge import bridge_once
@@ -17,8 +17,8 @@ def _topic(broker: str) -> str:
 
 
 def _occurrences(n: int, schedule: str = "s") -> list[Occurrence]:
-    base = datetime(2030, 1, 1, tzinfo=timezone.utc).timestamp()
-    return [Occurrence(f"run_{schedule}_{i}", schedule, datetime.fromtimestamp(base + i, timezone.utc)) for i in range(n)]
+    base = datetime(2030, 1, 1, tzinfo=UTC).timestamp()
+    return [Occurrence(f"run_{schedule}_{i}", schedule, datetime.fromtimestamp(base + i, UTC)) for i in range(n)]
 
 
 def _drain(sub: Subscriber, want: int, rounds: int = 40) -> list:

@@ -14,24 +14,41 @@ BASE = {"PAYLOAD_ENCRYPTION_KEY": KEY, "WEBHOOK_SECRET_KEY": "s" * 20}
 
 
 def test_go_variable_names_are_read_and_defaults_fill_the_rest() -> None:
-    s = from_env({**BASE, "MONGODB_URI": "mongodb://db:27017/x", "REDIS_ADDRESS": "r:6380", "REDIS_PASSWORD": "pw",
-                  "REDIS_DB": "2", "KAFKA_BROKER": "k:9092", "ENVIRONMENT": "production"})
+    s = from_env(
+        {
+            **BASE,
+            "MONGODB_URI": "mongodb://db:27017/x",
+            "REDIS_ADDRESS": "r:6380",
+            "REDIS_PASSWORD": "pw",
+            "REDIS_DB": "2",
+            "KAFKA_BROKER": "k:9092",
+            "ENVIRONMENT": "production",
+        }
+    )
     assert (s.mongodb_uri, s.redis_address, s.redis_db, s.kafka_broker, s.environment) == (
-        "mongodb://db:27017/x", "r:6380", 2, "k:9092", "production")
+        "mongodb://db:27017/x",
+        "r:6380",
+        2,
+        "k:9092",
+        "production",
+    )
     assert s.redis_url == "redis://:pw@r:6380/2"
     assert s.port == 8081 and s.payload_encryption_key == bytes(range(32))
 
 
-@pytest.mark.parametrize(("env", "named"), [
-    ({"WEBHOOK_SECRET_KEY": "s" * 20}, "PAYLOAD_ENCRYPTION_KEY is required"),
-    ({"PAYLOAD_ENCRYPTION_KEY": KEY}, "WEBHOOK_SECRET_KEY is required"),
-    ({**BASE, "PAYLOAD_ENCRYPTION_KEY": "dG9vLXNob3J0"}, "PAYLOAD_ENCRYPTION_KEY is malformed: expected 32 bytes"),
-    ({**BASE, "REDIS_DB": "two"}, "REDIS_DB is malformed"),
-    ({**BASE, "ENVIRONMENT": "staging"}, "ENVIRONMENT is malformed"),
-    ({**BASE, "LETITGO_POLL_INTERVAL": "0"}, "LETITGO_POLL_INTERVAL is malformed"),
-    ({**BASE, "LETITGO_SSRF_ALLOW_NETWORKS": "10.0.0.0/33"}, "LETITGO_SSRF_ALLOW_NETWORKS is malformed"),
-    ({**BASE, "LETITGO_REQUIRE_VERIFIED_ENDPOINTS": "maybe"}, "LETITGO_REQUIRE_VERIFIED_ENDPOINTS is malformed"),
-])
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"WEBHOOK_SECRET_KEY": "s" * 20}, "PAYLOAD_ENCRYPTION_KEY is required"),
+        ({"PAYLOAD_ENCRYPTION_KEY": KEY}, "WEBHOOK_SECRET_KEY is required"),
+        ({**BASE, "PAYLOAD_ENCRYPTION_KEY": "dG9vLXNob3J0"}, "PAYLOAD_ENCRYPTION_KEY is malformed: expected 32 bytes"),
+        ({**BASE, "REDIS_DB": "two"}, "REDIS_DB is malformed"),
+        ({**BASE, "ENVIRONMENT": "staging"}, "ENVIRONMENT is malformed"),
+        ({**BASE, "LETITGO_POLL_INTERVAL": "0"}, "LETITGO_POLL_INTERVAL is malformed"),
+        ({**BASE, "LETITGO_SSRF_ALLOW_NETWORKS": "10.0.0.0/33"}, "LETITGO_SSRF_ALLOW_NETWORKS is malformed"),
+        ({**BASE, "LETITGO_REQUIRE_VERIFIED_ENDPOINTS": "maybe"}, "LETITGO_REQUIRE_VERIFIED_ENDPOINTS is malformed"),
+    ],
+)
 def test_a_missing_or_malformed_setting_is_named(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         from_env(env)
