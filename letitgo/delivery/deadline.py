@@ -5,8 +5,9 @@ second (in the headers or the body) never trips them. ``Deadline`` therefore als
 that shuts down every socket the attempt uses once the budget is spent, which makes the blocked
 read return at once, wherever it is (status line, headers, body, TLS record).
 
-Connections register themselves through ``watch_socket``; the active deadline is found through a
-context variable, so several threads can each run their own attempt.
+Connections register themselves through ``watch_socket`` (and ``watch_handshake`` before TLS);
+the active deadline is found through a context variable, so several threads can each run
+their own attempt.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Deadline:
         self._expires_at = time.monotonic() + seconds
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
+        self._owned: list[socket.socket] = []
         self._fired = False
         self._finished = False
         self._timer = threading.Timer(max(seconds, 0.0), self._fire)
@@ -48,7 +50,10 @@ class Deadline:
         with self._lock:
             self._finished = True
             self._sockets.clear()
+            owned, self._owned = self._owned, []
         self._timer.cancel()
+        for sock in owned:
+            sock.close()
         if self._token is not None:
             _active.reset(self._token)
 
@@ -65,11 +70,18 @@ class Deadline:
         """A socket timeout no longer than ``limit`` nor than what is left (never zero)."""
         return max(min(limit, self.remaining()), 0.001)
 
-    def watch(self, sock: socket.socket) -> None:
-        """Shut ``sock`` down when the deadline passes (at once if it already has)."""
+    def watch(self, sock: socket.socket, owned: bool = False) -> None:
+        """Shut ``sock`` down when the deadline passes (at once if it already has).
+
+        owned: the deadline closes ``sock`` when the attempt ends (for ``dup()`` handles).
+        """
         with self._lock:
             if self._finished:
+                if owned:
+                    sock.close()
                 return
+            if owned:
+                self._owned.append(sock)
             if self._fired:
                 _shutdown(sock)
             elif not any(s is sock for s in self._sockets):
@@ -100,6 +112,19 @@ def watch_socket(sock: socket.socket | None) -> None:
     deadline = _active.get()
     if deadline is not None and sock is not None:
         deadline.watch(sock)
+
+
+def watch_handshake(sock: socket.socket) -> None:
+    """Cover a TCP socket about to be wrapped in TLS, so the handshake ends at the deadline too.
+
+    (CPython already bounds a handshake by the socket timeout, but counted from the handshake's
+    start, after the TCP connect.) Wrapping detaches ``sock``, so the deadline watches a
+    duplicate descriptor: shutting that down ends the same TCP connection. The duplicate is
+    closed when the attempt ends.
+    """
+    deadline = _active.get()
+    if deadline is not None:
+        deadline.watch(sock.dup(), owned=True)
 
 
 def _shutdown(sock: socket.socket) -> None:

@@ -11,6 +11,7 @@ Connections register their sockets with the attempt's ``Deadline``.
 
 from __future__ import annotations
 
+import socket
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
@@ -19,7 +20,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from letitgo.delivery.deadline import watch_socket
+from letitgo.delivery.deadline import watch_handshake, watch_socket
 from letitgo.ssrf import parse_host
 
 
@@ -34,6 +35,11 @@ class _WatchedHTTPConnection(HTTPConnection):
 
 
 class _WatchedHTTPSConnection(HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        watch_handshake(sock)
+        return sock
+
     def connect(self) -> None:
         super().connect()
         watch_socket(self.sock)

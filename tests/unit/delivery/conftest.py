@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import socket
+import socketserver
 import ssl
+import threading
 from collections.abc import Callable, Iterator
 from http.server import ThreadingHTTPServer
 
@@ -28,6 +30,34 @@ def serve() -> Iterator[Callable[..., LocalServer]]:
     yield start
     for server, local in started:
         local.state.stop.set()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture()
+def serve_raw() -> Iterator[Callable[[Callable[[socket.socket, threading.Event], None]], int]]:
+    """serve_raw(fn) runs fn(connection, stop) for each TCP connection; returns the port."""
+    started: list[tuple[socketserver.ThreadingTCPServer, threading.Event]] = []
+
+    def start(fn: Callable[[socket.socket, threading.Event], None]) -> int:
+        stop = threading.Event()
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                try:
+                    fn(self.request, stop)
+                except OSError:
+                    pass
+
+        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        started.append((server, stop))
+        return int(server.server_address[1])
+
+    yield start
+    for server, stop in started:
+        stop.set()
         server.shutdown()
         server.server_close()
 

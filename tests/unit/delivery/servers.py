@@ -42,6 +42,7 @@ class ServerState:
 
 class ScriptedHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server: _Server
 
     def handle_one_request(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Callable
 
@@ -239,6 +240,23 @@ def test_headers_trickled_past_the_deadline_are_cut(serve: Serve) -> None:
     assert time.monotonic() - started < 1.5 + 1
     assert (outcome.kind, outcome.status_code, outcome.error_kind) == (OutcomeKind.RETRYABLE, None, "deadline")
     assert outcome.error == "no complete response within the 1.5 s deadline"
+
+
+def test_tls_handshake_trickled_past_the_deadline_is_cut(
+    serve_raw: Callable[..., int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def slow_handshake(conn: socket.socket, stop: threading.Event) -> None:
+        conn.recv(4096)  # the ClientHello
+        conn.sendall(b"\x16\x03\x03\x40\x00")  # a handshake record announcing 16 KiB...
+        while not stop.wait(0.2):
+            conn.sendall(b"\x00")  # ...that arrives one byte at a time
+
+    port = serve_raw(slow_handshake)
+    resolve_to_loopback(monkeypatch, "hooks.test")
+    started = time.monotonic()
+    outcome = send(post(f"https://hooks.test:{port}/hook"), limits(connect_timeout=5.0, deadline=1.5))
+    assert time.monotonic() - started < 1.5 + 1
+    assert (outcome.kind, outcome.status_code, outcome.error_kind) == (OutcomeKind.RETRYABLE, None, "deadline")
 
 
 def test_endless_response_capped_at_max_response_bytes(serve: Serve, monkeypatch: pytest.MonkeyPatch) -> None:
