@@ -13,7 +13,8 @@ from letitgo.timespec.cron import parse_cron
 from letitgo.timespec.walker import cron_next
 from tests.unit.timespec.helpers import fires, iso, utc
 
-NY = "America/New_York"  # 2026: gap 2026-03-08 02:00 EST -> 03:00 EDT (07:00Z); fold 2026-11-01 02:00 EDT -> 01:00 EST (06:00Z)
+# 2026: gap 2026-03-08 02:00 EST -> 03:00 EDT (07:00Z); fold 2026-11-01 02:00 EDT -> 01:00 EST (06:00Z)
+NY = "America/New_York"
 
 
 def test_repeated_wall_time_fires_once_at_its_first_occurrence() -> None:
