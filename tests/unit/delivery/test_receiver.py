@@ -102,3 +102,17 @@ def test_answer_challenge_matches_what_letitgo_checks() -> None:
     challenge = signing.make_challenge(now=NOW)
     answer = answer_challenge(SECRET, challenge)
     assert signing.check_challenge_response(SECRET, challenge, answer, now=NOW + 5)
+
+
+def test_receiver_needs_only_the_standard_library() -> None:
+    # Users import this into their own apps: it must not drag in requests, Flask, MongoDB...
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, letitgo.receiver; "
+        "print(sorted(m for m in ('requests', 'urllib3', 'flask', 'mongoengine', 'celery', 'cryptography') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
