@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from letitgo import signing
@@ -114,5 +116,6 @@ def test_receiver_needs_only_the_standard_library() -> None:
         "print(sorted(m for m in ('requests', 'urllib3', 'flask', 'mongoengine', 'celery', 'cryptography') "
         "if m in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    root = Path(__file__).resolve().parents[3]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     assert result.stdout.strip() == "[]"
