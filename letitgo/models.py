@@ -46,6 +46,7 @@ class Schedule(me.Document):
     max_runs = me.IntField()
     description = me.StringField(default="")
     understood_as = me.StringField(default="")
+    time_spec = me.DictField()  # the time fields as the user gave them, to re-resolve on PATCH
     state = me.StringField(required=True, default="active", choices=SCHEDULE_STATES)
     state_reason = me.StringField()
     next_run_at = me.DateTimeField()

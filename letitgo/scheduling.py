@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -64,11 +64,10 @@ def check_headers(headers: dict[str, str]) -> dict[str, str]:
 def create(request: NewSchedule, rt: Runtime, now: datetime | None = None) -> tuple[Schedule, Recurrence]:
     """Validate the target, resolve the time, seal the request and store the schedule."""
     now = now or utcnow()
-    _check_target(request.webhook_url, rt)
-    rec = resolve(request.time, now, llm=_llm(rt))
+    check_target(request.webhook_url, rt)
+    rec = resolve(request.time, now, llm=llm_client(rt))
     body = payload.encode_body(request.payload) if request.has_payload else b""
-    if len(body) > rt.settings.max_payload_bytes:
-        raise PayloadTooLargeError("payload", f"{len(body)} bytes is over the limit of {rt.settings.max_payload_bytes}")
+    check_payload_size(body, rt)
     sid = ids.new_schedule_id()
     sealed = payload.seal(rt.cipher, sid, payload.StoredRequest(body, check_headers(request.headers)))
     doc = Schedule(
@@ -85,6 +84,7 @@ def create(request: NewSchedule, rt: Runtime, now: datetime | None = None) -> tu
         max_runs=request.max_runs,
         description=rec.description,
         understood_as=rec.understood_as,
+        time_spec={k: v for k, v in asdict(request.time).items() if v is not None},
         next_run_at=rec.first_run,
         max_attempts=request.max_attempts,
         misfire_policy=request.misfire_policy,
@@ -96,7 +96,14 @@ def create(request: NewSchedule, rt: Runtime, now: datetime | None = None) -> tu
     return storage.save_schedule(doc), rec
 
 
-def _check_target(url: str, rt: Runtime) -> None:
+def check_payload_size(body: bytes, rt: Runtime) -> None:
+    limit = rt.settings.max_payload_bytes
+    if len(body) > limit:
+        raise PayloadTooLargeError("payload", f"{len(body)} bytes is over the limit of {limit}")
+
+
+def check_target(url: str, rt: Runtime) -> None:
+    """SSRF guard, then (unless switched off) the endpoint must be verified and not disabled."""
     ssrf.check_url(url, rt.settings.ssrf_allow_networks)
     if not rt.settings.require_verified:
         return
@@ -107,7 +114,7 @@ def _check_target(url: str, rt: Runtime) -> None:
         raise ValidationError("webhook_url", f"endpoint is disabled: {endpoint.state_reason}; verify it again")
 
 
-def _llm(rt: Runtime) -> Any:
+def llm_client(rt: Runtime) -> Any:
     if not rt.settings.llm_enabled:
         return None
     from letitgo.timespec.llm import LLMClient

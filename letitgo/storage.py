@@ -22,7 +22,7 @@ from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError, PyMongoError
 
 from letitgo import ids
-from letitgo.errors import NotFoundError, UnavailableError
+from letitgo.errors import NotFoundError, UnavailableError, ValidationError
 from letitgo.models import EPOCH, Attempt, Endpoint, Run, Schedule, utcnow
 
 DUPLICATE_KEY = 11000
@@ -84,6 +84,20 @@ def get_schedule(schedule_id: str) -> Schedule:
     if doc is None:
         raise NotFoundError(f"schedule {schedule_id} not found")
     return doc
+
+
+def list_schedules(state: str | None, url: str | None, limit: int, before_id: str | None) -> list[Schedule]:
+    """Schedules newest first (ids grow with creation time), optionally after a cursor id."""
+    query: dict[str, Any] = {}
+    if state:
+        query["state"] = state
+    if url:
+        query["webhook_url"] = url
+    if before_id:
+        if not ObjectId.is_valid(before_id):
+            raise ValidationError("cursor", "not a cursor returned by this API")
+        query["id__lt"] = ObjectId(before_id)
+    return list(Schedule.objects(**query).order_by("-id").limit(limit))
 
 
 def claim_due_schedules(now: datetime, horizon: datetime, batch: int, lease: float) -> tuple[str, list[dict]]:

@@ -49,20 +49,57 @@ class TimeFieldsSchema(ma.Schema):
     end_at = fields.String()
 
 
-class ScheduleCreateSchema(TimeFieldsSchema):
-    webhook_url = fields.String(required=True, validate=validate.Length(min=1, max=2048))
-    method_type = UpperMethod(load_default="POST")
+class ScheduleFieldsSchema(TimeFieldsSchema):
+    """Every field of a schedule; creation requires webhook_url, PATCH takes any subset."""
+
+    webhook_url = fields.String(validate=validate.Length(min=1, max=2048))
+    method_type = UpperMethod(metadata={"description": "GET, POST, PUT, PATCH or DELETE (default POST)"})
     payload = fields.Raw(allow_none=True, metadata={"description": "any JSON; sent as the request body"})
     headers = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=256)),
         values=fields.String(validate=validate.Length(max=4096)),
-        load_default=dict,
     )
-    max_runs = fields.Integer(validate=validate.Range(min=1), strict=True)
-    max_attempts = fields.Integer(validate=validate.Range(min=1, max=50), strict=True)
-    misfire_policy = fields.String(validate=validate.OneOf(MISFIRE_POLICIES), load_default="fire_once")
-    misfire_grace = fields.Integer(validate=validate.Range(min=0, max=86400), strict=True, load_default=60)
-    failure_callback_url = fields.String(validate=validate.Length(min=1, max=2048))
+    max_runs = fields.Integer(validate=validate.Range(min=1), strict=True, allow_none=True)
+    max_attempts = fields.Integer(validate=validate.Range(min=1, max=50), strict=True, allow_none=True)
+    misfire_policy = fields.String(
+        validate=validate.OneOf(MISFIRE_POLICIES), metadata={"description": "fire_once (default), skip or fire_all"}
+    )
+    misfire_grace = fields.Integer(
+        validate=validate.Range(min=0, max=86400), strict=True, metadata={"description": "seconds (default 60)"}
+    )
+    failure_callback_url = fields.String(validate=validate.Length(min=1, max=2048), allow_none=True)
+
+
+class ScheduleCreateSchema(ScheduleFieldsSchema):
+    webhook_url = fields.String(required=True, validate=validate.Length(min=1, max=2048))
+
+
+class SchedulePatchSchema(ScheduleFieldsSchema):
+    """Only the fields given change; time fields are re-resolved as if given now."""
+
+
+class PreviewSchema(TimeFieldsSchema):
+    count = fields.Integer(load_default=5, validate=validate.Range(min=1, max=100), strict=True)
+    reference_time = fields.AwareDateTime(
+        format="iso", default_timezone=None, metadata={"description": "evaluate as if now were this instant"}
+    )
+
+
+class PreviewOut(ma.Schema):
+    next_runs = fields.List(fields.String())
+    description = fields.String()
+    understood_as = fields.String()
+    kind = fields.String()
+    cron = fields.String(allow_none=True)
+    timezone = fields.String()
+    interval_seconds = fields.Integer(allow_none=True)
+
+
+class ListQuerySchema(ma.Schema):
+    state = fields.String(validate=validate.OneOf(("active", "paused", "completed", "cancelled")))
+    webhook_url = fields.String()
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = fields.String()
 
 
 class VerifySchema(ma.Schema):
@@ -131,6 +168,17 @@ class VerifyOut(ma.Schema):
     webhook_url = fields.String()
     verified = fields.Boolean()
     signing_secret = fields.String(allow_none=True, metadata={"description": "shown once, when first issued"})
+
+
+class ScheduleListOut(ma.Schema):
+    schedules = fields.List(fields.Nested(ScheduleOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class TriggerOut(ma.Schema):
+    run_id = fields.String()
+    scheduled_for = fields.String()
+    state = fields.String()
 
 
 class HealthOut(ma.Schema):
