@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import threading
 from functools import cached_property
+
+import requests
 
 from letitgo import storage
 from letitgo.cache import IdempotencyCache
 from letitgo.crypto import Cipher, cipher_from_settings
 from letitgo.delivery.http import Limits
+from letitgo.delivery.transport import make_session
 from letitgo.settings import Settings, get_settings
 from letitgo.stream import Publisher, ensure_topic
 
@@ -19,7 +23,15 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.pid = os.getpid()
+        self._local = threading.local()
         storage.connect(settings.mongodb_uri)
+
+    def http_session(self) -> requests.Session:
+        """This thread's HTTP session (pinned transport), so deliveries reuse connections."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = make_session()
+        return session
 
     @cached_property
     def cipher(self) -> Cipher:

@@ -12,6 +12,8 @@ from letitgo.models import Schedule, utcnow
 from letitgo.runtime import Runtime
 from letitgo.timespec import Recurrence, TimeInput, next_runs, resolve
 
+DNS_TIMEOUT = 5.0  # seconds an API request may wait on the resolver
+
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 FORBIDDEN_HEADERS = frozenset(
     {
@@ -104,7 +106,7 @@ def check_payload_size(body: bytes, rt: Runtime) -> None:
 
 def check_target(url: str, rt: Runtime) -> None:
     """SSRF guard, then (unless switched off) the endpoint must be verified and not disabled."""
-    ssrf.check_url(url, rt.settings.ssrf_allow_networks)
+    ssrf.check_url(url, rt.settings.ssrf_allow_networks, resolve_timeout=DNS_TIMEOUT)
     if not rt.settings.require_verified:
         return
     endpoint = storage.get_endpoint(url)

@@ -16,12 +16,14 @@ from letitgo.errors import ValidationError
 from letitgo.models import Endpoint
 from letitgo.runtime import Runtime
 
+DNS_TIMEOUT = 5.0  # seconds an API request may wait on the resolver
+
 SIGNATURE_HEADER = "x-webhook-signature"
 
 
 def verify_endpoint(url: str, rt: Runtime, method: str = "POST") -> tuple[Endpoint, str | None]:
     """Check the receiver's answer; on success store the endpoint and return its new signing secret, if any."""
-    ssrf.check_url(url, rt.settings.ssrf_allow_networks)
+    ssrf.check_url(url, rt.settings.ssrf_allow_networks, resolve_timeout=DNS_TIMEOUT)
     body = json.dumps({"type": "webhook.verification", "webhook_url": url}).encode()
     request = OutboundRequest(url, method, {"Content-Type": "application/json"}, b"" if method == "GET" else body)
     outcome = send(request, replace(rt.limits, max_response_bytes=4096))
