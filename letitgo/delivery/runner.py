@@ -140,7 +140,7 @@ def _one_attempt(
 ) -> _Step:
     number = run.attempt_count + 1
     attempt_at = utcnow()
-    outcome = send(_signed(request, rt), rt.limits)
+    outcome = send(_signed(request, rt), rt.limits, rt.http_session())
     _record(run, number, attempt_at, outcome)
     run.attempt_count = number
     if outcome.kind is OutcomeKind.DELIVERED:
