@@ -272,19 +272,7 @@ launch_redis() {
     log "redis: already running (pid $pid)"
     return 0
   fi
-  if port_open "$REDIS_PORT"; then
-    # typically the instance the Debian package started on install
-    if redis_ping; then
-      log "redis: a foreign redis answers on port $REDIS_PORT, shutting it down"
-      redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
-      local i
-      for i in $(seq 1 50); do
-        port_open "$REDIS_PORT" || break
-        sleep 0.1
-      done
-    fi
-    require_free_port redis "$REDIS_PORT" || return 1
-  fi
+  require_free_port redis "$REDIS_PORT" || return 1
   mkdir -p "$REDIS_DIR/data"
   rm -f "$REDIS_DIR/redis.pid"
   : >"$REDIS_DIR/redis.log"
@@ -480,6 +468,21 @@ launch_ferretdb() {
     --telemetry=disable --debug-addr=- --log-level=warn
 }
 
+# Does a Kafka broker answer on the port? (a metadata request when the venv has the client)
+kafka_answers() {
+  port_open "$KAFKA_PORT" || return 1
+  if [[ -x "$ROOT/.venv/bin/python" ]]; then
+    "$ROOT/.venv/bin/python" - "$KAFKA_PORT" <<'EOF' >/dev/null 2>&1
+import sys
+try:
+    from confluent_kafka.admin import AdminClient
+except ImportError:  # no client: the TCP check has to do
+    sys.exit(0)
+AdminClient({"bootstrap.servers": f"127.0.0.1:{sys.argv[1]}"}).list_topics(timeout=5)
+EOF
+  fi
+}
+
 ferretdb_ready() {
   port_open "$FERRETDB_PORT" || return 1
   if [[ -x "$ROOT/.venv/bin/python" ]]; then
@@ -518,16 +521,40 @@ take_lock() {
   fi
 }
 
+# A server this checkout did not start answers on the service's port (another checkout's services,
+# or the Redis the Debian package started): it is used as it is, never installed over, stopped or
+# restarted from here.
+foreign_answers() {
+  local name="$1"
+  service_pid "$name" >/dev/null && return 1
+  port_open "$(port_of "$name")" || return 1
+  case "$name" in
+    redis) command -v redis-cli >/dev/null && redis_ping ;;
+    kafka) kafka_answers ;;
+    ferretdb) ferretdb_ready ;;
+  esac
+}
+
 # start the named services: install, launch them all, then wait for each
 cmd_start() {
-  local t0 n failed=0
+  local t0 n failed=0 todo=()
   t0="$(now_ms)"
   take_lock
-  for n in "$@"; do "install_$n"; done
   for n in "$@"; do
+    if foreign_answers "$n"; then
+      log "$n: reusing the server already answering on 127.0.0.1:$(port_of "$n") (not started by this checkout, so never stopped by it)"
+      if [[ "$n" == redis && "$REDIS_APPENDONLY" == yes ]]; then
+        log "redis: LETITGO_REDIS_APPENDONLY=yes is not applied to a server this checkout did not start"
+      fi
+    else
+      todo+=("$n")
+    fi
+  done
+  for n in "${todo[@]}"; do "install_$n"; done
+  for n in "${todo[@]}"; do
     "launch_$n" || { err "$n: failed to start"; failed=1; }
   done
-  for n in "$@"; do
+  for n in "${todo[@]}"; do
     [[ $failed == 0 ]] || break
     "wait_$n" || { err "$n: failed to come up"; failed=1; }
   done
@@ -548,6 +575,9 @@ cmd_status() {
   for n in "${ALL_SERVICES[@]}"; do
     if pid="$(service_pid "$n")"; then
       state=running
+    elif foreign_answers "$n"; then
+      pid="-"
+      state=foreign
     else
       pid="-"
       state=stopped
@@ -566,7 +596,8 @@ usage: bash scripts/services.sh <command> [service...]
   start <svc...>     same as up for the named services
   stop <svc...>      same as down for the named services
   restart [svc...]   stop then start
-  status             one line per service; exit 3 if any is stopped
+  status             one line per service: running, foreign (a server this checkout did not
+                     start answers on the port; used, never stopped) or stopped; exit 3 if any is stopped
   install            install everything without starting
   logs <svc>         tail the service log
 services: ${ALL_SERVICES[*]}   (default: all)
