@@ -7,6 +7,9 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from letitgo.errors import TimeSpecError
+from letitgo.timespec.clock import check_in_range
+
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MISFIRE_POLICIES = ("fire_once", "skip", "fire_all")
 
@@ -78,10 +81,20 @@ class SchedulePatchSchema(ScheduleFieldsSchema):
     """Only the fields given change; time fields are re-resolved as if given now."""
 
 
+def _supported_instant(value: Any) -> None:
+    try:
+        check_in_range(value, "reference_time")
+    except TimeSpecError as exc:
+        raise ma.ValidationError(exc.message) from None
+
+
 class PreviewSchema(TimeFieldsSchema):
     count = fields.Integer(load_default=5, validate=validate.Range(min=1, max=100), strict=True)
     reference_time = fields.AwareDateTime(
-        format="iso", default_timezone=None, metadata={"description": "evaluate as if now were this instant"}
+        format="iso",
+        default_timezone=None,
+        validate=_supported_instant,
+        metadata={"description": "evaluate as if now were this instant"},
     )
 
 

@@ -19,6 +19,12 @@ from letitgo.errors import TimeSpecError
 
 ONE_SECOND = timedelta(seconds=1)
 
+# The years a time a user gives may fall in: far enough inside datetime's 1..9999 that adding a UTC
+# offset, a zone, ten-year intervals or a list of upcoming runs to one never overflows. Anything
+# outside is a typo, not a plan.
+MIN_YEAR, MAX_YEAR = 1970, 8999
+RANGE_TEXT = f"between {MIN_YEAR}-01-01 and {MAX_YEAR}-12-31"
+
 RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?"
     r"\s*([Zz]|[+-]\d{2}:?\d{2})?"
@@ -47,6 +53,13 @@ def get_zone(name: str | None, field: str = "timezone") -> ZoneInfo:
         raise TimeSpecError(field, f"unknown time zone {name!r}: use an IANA name like 'Europe/Paris'") from None
 
 
+def check_in_range(value: datetime, field: str) -> datetime:
+    """Return ``value`` (aware) or raise TimeSpecError naming ``field`` when it is outside the supported years."""
+    if not MIN_YEAR <= value.astimezone(UTC).year <= MAX_YEAR:
+        raise TimeSpecError(field, f"{iso(value)} is out of range: a time must be {RANGE_TEXT}")
+    return value
+
+
 def require_aware(value: datetime, name: str) -> datetime:
     """Return ``value`` in UTC; a naive datetime here is a programming error."""
     if value.tzinfo is None or value.utcoffset() is None:
@@ -72,6 +85,8 @@ def parse_rfc3339(text: str, zone: ZoneInfo, field: str) -> datetime:
         raise TimeSpecError(field, f"{text!r} is not an RFC 3339 date-time like 2026-12-24T10:00:00+02:00")
     year, month, day, hour, minute = (int(g) for g in match.groups()[:5])
     second = int(match.group(6) or 0)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise TimeSpecError(field, f"{text!r} is out of range: a time must be {RANGE_TEXT}")
     fraction = match.group(7) or ""
     micro = int((fraction + "000000")[:6]) if fraction else 0
     if fraction[6:].strip("0"):

@@ -28,10 +28,15 @@ def parse_duration(value: int | str, field: str) -> int:
         seconds = int(match.group(1)) * UNIT_SECONDS[match.group(2) or "s"]
     else:
         raise TimeSpecError(field, "expected seconds as an integer or a string like '90s', '15m', '2h', '1d'")
+    return check_seconds(seconds, field)
+
+
+def check_seconds(seconds: int, field: str, what: str = "") -> int:
+    """Return ``seconds`` when it is from 1 second to 10 years, else raise TimeSpecError naming ``field``."""
     if seconds < 1:
-        raise TimeSpecError(field, "must be at least 1 second")
+        raise TimeSpecError(field, f"{what}must be at least 1 second")
     if seconds > MAX_SECONDS:
-        raise TimeSpecError(field, "must be at most 10 years")
+        raise TimeSpecError(field, f"{what}must be at most 10 years")
     return seconds
 
 

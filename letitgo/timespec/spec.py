@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from letitgo.errors import TimeSpecError
-from letitgo.timespec.clock import get_zone, iso, parse_rfc3339, require_aware, whole_second_ceil, whole_second_floor
+from letitgo.timespec.clock import (
+    RANGE_TEXT,
+    check_in_range,
+    get_zone,
+    iso,
+    parse_rfc3339,
+    require_aware,
+    whole_second_ceil,
+    whole_second_floor,
+)
 from letitgo.timespec.cron import parse_cron
 from letitgo.timespec.describe import describe
 from letitgo.timespec.durations import parse_duration
@@ -35,9 +44,13 @@ def resolve(spec: TimeInput, now: datetime, *, llm: LLMClient | None = None) -> 
     now = require_aware(now, "now")
     chosen = _chosen_field(spec)
     zone = get_zone(spec.timezone)
-    window = _window(spec, zone, now)
-    draft = _draft(chosen, spec, zone, now, llm)
-    rec = _recurrence(draft, zone, now, window)
+    try:
+        window = _window(spec, zone, now)
+        draft = _draft(chosen, spec, zone, now, llm)
+        rec = _recurrence(draft, zone, now, window)
+    except OverflowError:  # a computed time beyond datetime's years, whatever the path that led there
+        raise TimeSpecError(chosen, f"out of range: every time must be {RANGE_TEXT}") from None
+    check_in_range(rec.first_run, draft.field)
     return replace(rec, description=describe(rec))
 
 
@@ -161,7 +174,10 @@ def next_after(rec: Recurrence, after: datetime) -> datetime | None:
     elif rec.kind == "cron":
         found = cron_next(parse_cron(rec.cron or ""), get_zone(rec.timezone), after)
     elif rec.kind == "interval":
-        found = _interval_next(rec, first, after)
+        try:
+            found = _interval_next(rec, first, after)
+        except OverflowError:  # the next run would be past year 9999: the recurrence has run out
+            found = None
     else:
         raise ValueError(f"unknown recurrence kind {rec.kind!r}")
     if found is not None and rec.end_at is not None and found > require_aware(rec.end_at, "end_at"):

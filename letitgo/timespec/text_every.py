@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from letitgo.errors import TimeSpecError
+from letitgo.timespec.durations import check_seconds
 from letitgo.timespec.lexicon import (
     FIELD,
     MONTH,
@@ -181,12 +182,13 @@ def _frequency(match: re.Match[str]) -> Frequency:
         count, unit = number(match.group("nd")), unit_seconds(match.group("unitd"))
         if count == 1:
             return Frequency(hour="0", per_day=True, weekly=unit > 86400)
-        return Frequency(interval=count * unit)
+        return Frequency(interval=check_seconds(count * unit, FIELD, "an interval "))
     return _step(number(match.group("n")) * unit_seconds(match.group("unit")))
 
 
 def _step(seconds: int) -> Frequency:
     """Cron fields when the step divides its unit evenly, else a fixed interval."""
+    check_seconds(seconds, FIELD, "an interval ")
     if seconds < 60 and 60 % seconds == 0:
         return Frequency(second="*" if seconds == 1 else f"*/{seconds}", minute="*")
     minutes = seconds // 60

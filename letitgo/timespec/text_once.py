@@ -21,7 +21,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from letitgo.errors import TimeSpecError
-from letitgo.timespec.clock import iso, wall_to_utc, whole_second_floor
+from letitgo.timespec.clock import MAX_YEAR, MIN_YEAR, RANGE_TEXT, iso, wall_to_utc, whole_second_floor
+from letitgo.timespec.durations import check_seconds
 from letitgo.timespec.lexicon import FIELD, MONTH, MONTHS, NUMBER, UNIT, WEEKDAY, WEEKDAYS, Clock, number, unit_seconds
 
 _RELATIVE = re.compile(
@@ -64,6 +65,7 @@ def read_relative(text: str, now: datetime) -> datetime | None:
         seconds = number(count) * unit_seconds(match.group("unit") or match.group("unit2"))
     if seconds < 1:
         raise TimeSpecError(FIELD, f'"{text}" is not in the future')
+    check_seconds(seconds, FIELD, f'"{text}": a delay ')
     return whole_second_floor(now) + timedelta(seconds=seconds)
 
 
@@ -144,6 +146,8 @@ def _numeric_order(first: int, second: int, text: str, date_order: str | None) -
 
 
 def _date(year: int, month: int, day: int, text: str) -> date:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise TimeSpecError(FIELD, f'"{text}" is out of range: a time must be {RANGE_TEXT}')
     try:
         return date(year, month, day)
     except ValueError:
