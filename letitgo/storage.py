@@ -10,6 +10,8 @@ atomic on both servers, which is why run ids are deterministic.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,19 +38,33 @@ def database_name(uri: str) -> str:
     return uri_parser.parse_uri(uri).get("database") or DEFAULT_DATABASE
 
 
+_connect_lock = threading.Lock()
+_connected: dict[str, tuple[str, int]] = {}  # alias -> (uri, pid) it is connected to
+
+
 def connect(uri: str, alias: str = "default") -> None:
-    """Connect mongoengine (idempotent per process) and make sure indexes exist."""
-    me.disconnect(alias)
-    me.connect(
-        db=database_name(uri),
-        host=uri,
-        alias=alias,
-        tz_aware=True,
-        serverSelectionTimeoutMS=5000,
-        uuidRepresentation="standard",
-    )
-    for doc in (Schedule, Run, Attempt, Endpoint):
-        doc.ensure_indexes()
+    """Connect mongoengine (idempotent per process, thread-safe) and make sure indexes exist.
+
+    Threads of one process (gunicorn gthread, Celery's thread pools) can each build a runtime at the same
+    moment; reconnecting then would close the client another thread is using (``Cannot use MongoClient
+    after close``, ``KeyError: 'default'``). So a process connects once per URI; a forked child again.
+    """
+    with _connect_lock:
+        if _connected.get(alias) == (uri, os.getpid()):
+            return
+        me.disconnect(alias)
+        _connected.pop(alias, None)
+        me.connect(
+            db=database_name(uri),
+            host=uri,
+            alias=alias,
+            tz_aware=True,
+            serverSelectionTimeoutMS=5000,
+            uuidRepresentation="standard",
+        )
+        for doc in (Schedule, Run, Attempt, Endpoint):
+            doc.ensure_indexes()
+        _connected[alias] = (uri, os.getpid())
 
 
 def ping() -> None:
