@@ -8,7 +8,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from letitgo import __version__
-from letitgo.api import errors, health, schedules, webhooks
+from letitgo.api import body, errors, health, schedules, webhooks
 from letitgo.settings import Settings, get_settings
 
 
@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     api = LetItGoApi(app)
+    body.register(app)
     for blueprint in (schedules.blp, webhooks.blp, health.blp):
         api.register_blueprint(blueprint)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -54,6 +54,10 @@ def handle_http(exc: HTTPException) -> tuple[Response, int]:
     messages = data.get("messages") or data.get("errors")
     if messages and code == 422:
         field, message = _first_field(messages)
+        if field == "_schema":  # about the body as a whole, not a field
+            field = ""
+            if message == "Invalid input type.":
+                message = "the request body must be a JSON object"
         details = messages.get("json", messages) if isinstance(messages, dict) else messages
         return jsonify(error_body(400, "Bad Request", f"{field}: {message}" if field else message, field, details)), 400
     message = data.get("message") or exc.description or exc.name

@@ -12,6 +12,7 @@ from letitgo.timespec.clock import check_in_range
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MISFIRE_POLICIES = ("fire_once", "skip", "fire_all")
+MAX_RUNS = 2**31 - 1  # stored as a MongoDB integer: larger numbers cannot be stored
 
 
 class UpperMethod(fields.String):
@@ -62,7 +63,7 @@ class ScheduleFieldsSchema(TimeFieldsSchema):
         keys=fields.String(validate=validate.Length(min=1, max=256)),
         values=fields.String(validate=validate.Length(max=4096)),
     )
-    max_runs = fields.Integer(validate=validate.Range(min=1), strict=True, allow_none=True)
+    max_runs = fields.Integer(validate=validate.Range(min=1, max=MAX_RUNS), strict=True, allow_none=True)
     max_attempts = fields.Integer(validate=validate.Range(min=1, max=50), strict=True, allow_none=True)
     misfire_policy = fields.String(
         validate=validate.OneOf(MISFIRE_POLICIES), metadata={"description": "fire_once (default), skip or fire_all"}

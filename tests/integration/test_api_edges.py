@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -45,3 +46,54 @@ def test_extreme_times_are_a_400_naming_the_field(client: FlaskClient, path: str
     assert r.status_code == 400, r.get_json()
     assert r.get_json()["field"] == field, r.get_json()
     assert Schedule.objects.count() == before
+
+
+BAD_BODIES = [
+    ("NaN in a payload", b'{"webhook_url": "%s", "delay": 60, "payload": {"x": NaN}}', "NaN"),
+    ("Infinity in a payload", b'{"webhook_url": "%s", "delay": 60, "payload": [-Infinity]}', "Infinity"),
+    ("a number that overflows", b'{"webhook_url": "%s", "delay": 60, "payload": 1e400}', "too large"),
+    ("NaN in a time field", b'{"webhook_url": "%s", "delay": NaN}', "NaN"),
+    ("Infinity in a time field", b'{"webhook_url": "%s", "interval": Infinity}', "Infinity"),
+    ("not UTF-8", b'{"webhook_url": "%s", "delay": 60, "payload": "\xe9"}', "UTF-8"),
+    ("malformed", b'{"webhook_url": "%s", ', "line 1 column"),
+    ("nested too deeply", b'{"webhook_url": "%s", "delay": 60, "payload": ' + b"[" * 5000 + b"]" * 5000 + b"}", "deep"),
+]
+
+
+@pytest.mark.parametrize(("case", "raw", "words"), BAD_BODIES, ids=[b[0] for b in BAD_BODIES])
+def test_bodies_that_are_not_standard_json_are_a_400_saying_so(
+    client: FlaskClient, case: str, raw: bytes, words: str
+) -> None:
+    before = Schedule.objects.count()
+    for path in ("/schedule", "/schedules", "/schedules/preview", "/webhook/verify"):
+        r = client.post(path, data=raw.replace(b"%s", URL.encode()), content_type="application/json")
+        assert r.status_code == 400, (case, path, r.get_json())
+        assert "not valid JSON" in r.get_json()["error"] and words in r.get_json()["error"], r.get_json()
+    assert Schedule.objects.count() == before
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain", None])
+def test_a_json_body_without_the_json_content_type_is_a_415_naming_it(
+    client: FlaskClient, content_type: str | None
+) -> None:
+    raw = b'{"webhook_url": "%s", "delay": 60}'.replace(b"%s", URL.encode())
+    r = client.post("/schedule", data=raw, content_type=content_type)
+    assert r.status_code == 415, r.get_json()
+    assert "Content-Type: application/json" in r.get_json()["error"]
+    ok = client.post("/schedule", data=raw, content_type="application/json; charset=utf-8")
+    assert ok.status_code == 201, ok.get_json()
+
+
+@pytest.mark.parametrize("body", [[], "text", None, 3])
+def test_a_body_that_is_not_an_object_says_so(client: FlaskClient, body: object) -> None:
+    r = client.post("/schedule", data=json.dumps(body), content_type="application/json")
+    assert r.status_code == 400, r.get_json()
+    assert r.get_json()["error"] == "the request body must be a JSON object"
+    assert "field" not in r.get_json()
+
+
+@pytest.mark.parametrize("max_runs", [2**31, 2**63, 10**30])
+def test_max_runs_too_large_to_store_is_a_400(client: FlaskClient, max_runs: int) -> None:
+    r = client.post("/schedule", json={"webhook_url": URL, "interval": 60, "max_runs": max_runs})
+    assert r.status_code == 400, r.get_json()
+    assert r.get_json()["field"] == "max_runs"
