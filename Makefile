@@ -18,8 +18,10 @@ install: $(STAMP)
 services:
 	bash scripts/services.sh up
 
+## Only this checkout's processes (their command lines start with its .venv): another checkout's are left alone.
 down:
-	-@pkill -f "celery -A workers" 2>/dev/null; pkill -f "letitgo.wsgi:app" 2>/dev/null; true
+	-@pkill -f "^$(CURDIR)/$(BIN)/python[0-9.]* ($(CURDIR)/)?$(BIN)/(celery|honcho) " 2>/dev/null; \
+	  pkill -f "^$(CURDIR)/$(BIN)/python[0-9.]* -m gunicorn .*letitgo.wsgi:app" 2>/dev/null; true
 	bash scripts/services.sh down
 
 status:
