@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from letitgo.errors import TimeSpecError
 
@@ -51,6 +52,28 @@ def get_zone(name: str | None, field: str = "timezone") -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise TimeSpecError(field, f"unknown time zone {name!r}: use an IANA name like 'Europe/Paris'") from None
+
+
+# Files in the zone database that are not zones a user means: the host's own zone (what it is depends
+# on the machine) and the placeholder zone of unconfigured systems.
+NOT_USER_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    """Lower-cased IANA name -> canonical spelling, for the zones a user may give."""
+    return {name.lower(): name for name in available_timezones() if name not in NOT_USER_ZONES}
+
+
+def user_zone(name: str | None, field: str = "timezone") -> ZoneInfo:
+    """The zone a user named: an IANA name in any letter case, surrounding blanks ignored (default UTC)."""
+    if name is None or not str(name).strip():
+        return ZoneInfo("UTC")
+    names = _zone_names()
+    canonical = names.get(str(name).strip().lower()) if names else str(name).strip()
+    if canonical is None:
+        raise TimeSpecError(field, f"unknown time zone {name!r}: use an IANA name like 'Europe/Paris'")
+    return get_zone(canonical, field)
 
 
 def check_in_range(value: datetime, field: str) -> datetime:

@@ -15,6 +15,7 @@ from letitgo.timespec.clock import (
     iso,
     parse_rfc3339,
     require_aware,
+    user_zone,
     whole_second_ceil,
     whole_second_floor,
 )
@@ -43,7 +44,7 @@ def resolve(spec: TimeInput, now: datetime, *, llm: LLMClient | None = None) -> 
     """Read exactly one time field of ``spec`` relative to ``now``; raise TimeSpecError naming the field."""
     now = require_aware(now, "now")
     chosen = _chosen_field(spec)
-    zone = get_zone(spec.timezone)
+    zone = user_zone(spec.timezone)
     try:
         window = _window(spec, zone, now)
         draft = _draft(chosen, spec, zone, now, llm)
