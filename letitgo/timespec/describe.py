@@ -159,7 +159,8 @@ def _month_days(expr: CronExpr, months: str | None) -> str | None:
         phrase = f"on the {_join(parts)} of {months or 'every month'}"
     if expr.dow.days != ALL_DOW or expr.dow.nth or expr.dow.last:
         weekdays = _weekdays(expr)
-        phrase += f" and {weekdays[0]}" if weekdays else ""
+        where = f" in {months}" if months else ""  # the month field limits the weekdays too
+        phrase += f" and {weekdays[0]}{where}" if weekdays else ""
     return phrase
 
 

@@ -318,6 +318,8 @@ def test_describe_every_kind() -> None:
         ("0 9 * * 1#2", "on the second Monday of every month at 09:00"),
         ("0 10 24 12 *", "every year on December 24 at 10:00"),
         ("0 9 1 * MON", "on the 1st of every month and every Monday at 09:00"),
+        ("0 0 29 2 1", "every year on February 29 and every Monday in February at 00:00"),
+        ("0 9 1 1,6 5", "on the 1st of January and June and every Friday in January and June at 09:00"),
         ("0 8-18 * * 1-5", "every weekday, every hour from 08:00 to 18:00"),
         ("15 30 9 * * *", "every day at 09:30:15"),
     ],
