@@ -9,11 +9,14 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import math
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 from letitgo.errors import ConfigError
 
@@ -29,24 +32,67 @@ def _bool(raw: str) -> bool:
     raise ValueError("expected true or false")
 
 
+def _float(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"expected a number, got {raw!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {raw!r}")
+    return value
+
+
+def _int(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"expected a whole number, got {raw!r}") from None
+
+
 def _positive_float(raw: str) -> float:
-    value = float(raw)
+    value = _float(raw)
     if value <= 0:
         raise ValueError("must be greater than 0")
     return value
 
 
 def _positive_int(raw: str) -> int:
-    value = int(raw)
+    value = _int(raw)
     if value <= 0:
         raise ValueError("must be greater than 0")
     return value
 
 
 def _non_negative_int(raw: str) -> int:
-    value = int(raw)
+    value = _int(raw)
     if value < 0:
         raise ValueError("must be 0 or more")
+    return value
+
+
+def _port(raw: str) -> int:
+    value = _int(raw)
+    if not 1 <= value <= 65535:
+        raise ValueError("must be a port number from 1 to 65535")
+    return value
+
+
+_HOST_PORT = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})")
+
+
+def _host_port(raw: str) -> str:
+    """``host:port`` as the Go project writes it (no scheme, no password: those have their own variables)."""
+    value = raw.strip()
+    match = _HOST_PORT.fullmatch(value)
+    if match is None or not 1 <= int(match.group(1)) <= 65535:
+        raise ValueError(f"expected host:port like 127.0.0.1:6379, got {raw!r}")
+    return value
+
+
+def _mongodb_uri(raw: str) -> str:
+    value = raw.strip()
+    if not value.startswith(("mongodb://", "mongodb+srv://")):
+        raise ValueError("expected a URI starting with mongodb:// or mongodb+srv://")
     return value
 
 
@@ -115,8 +161,8 @@ def _cidr_list(raw: str) -> Any:
 # (attribute, environment variable, default or None when required, parser)
 SPEC: tuple[tuple[str, str, str | None, Callable[[str], Any]], ...] = (
     ("environment", "ENVIRONMENT", "development", _environment),
-    ("mongodb_uri", "MONGODB_URI", "mongodb://127.0.0.1:27017/letitgo", str),
-    ("redis_address", "REDIS_ADDRESS", "127.0.0.1:6379", str),
+    ("mongodb_uri", "MONGODB_URI", "mongodb://127.0.0.1:27017/letitgo", _mongodb_uri),
+    ("redis_address", "REDIS_ADDRESS", "127.0.0.1:6379", _host_port),
     ("redis_password", "REDIS_PASSWORD", "", str),
     ("redis_db", "REDIS_DB", "0", _non_negative_int),
     ("kafka_broker", "KAFKA_BROKER", "127.0.0.1:9092", str),
@@ -127,7 +173,7 @@ SPEC: tuple[tuple[str, str, str | None, Callable[[str], Any]], ...] = (
     ("llm_model", "LETITGO_LLM_MODEL", "gpt-4o-mini", str),
     ("old_payload_keys", "LETITGO_OLD_PAYLOAD_KEYS", "", _keyring),
     ("payload_key_id", "LETITGO_PAYLOAD_KEY_ID", "k1", str),
-    ("port", "LETITGO_PORT", "8081", _positive_int),
+    ("port", "LETITGO_PORT", "8081", _port),
     ("poll_interval", "LETITGO_POLL_INTERVAL", "1.0", _positive_float),
     ("lookahead", "LETITGO_LOOKAHEAD", "2.0", _positive_float),
     ("claim_batch", "LETITGO_CLAIM_BATCH", "500", _positive_int),
@@ -202,7 +248,8 @@ class Settings:
     @property
     def redis_url(self) -> str:
         """The Redis address as a redis:// URL (password never logged: see __repr__)."""
-        auth = f":{self.redis_password}@" if self.redis_password else ""
+        # quoted: a password with @, /, # or : would otherwise be read as part of the address
+        auth = f":{quote(self.redis_password, safe='')}@" if self.redis_password else ""
         return f"redis://{auth}{self.redis_address}/{self.redis_db}"
 
     @property
@@ -232,9 +279,10 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
 def get_settings() -> Settings:
     """The process-wide settings, read once (loads `.env` from the working directory first)."""
     try:
-        from dotenv import load_dotenv
+        from dotenv import find_dotenv, load_dotenv
 
-        load_dotenv(override=False)
+        # usecwd: the working directory's .env, not one found above wherever the package is installed
+        load_dotenv(find_dotenv(usecwd=True), override=False)
     except ImportError:  # pragma: no cover - dotenv is a pinned dependency
         pass
     return from_env()
