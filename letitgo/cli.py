@@ -18,6 +18,8 @@ REDIS_ADDRESS=127.0.0.1:6379
 REDIS_PASSWORD=
 REDIS_DB=0
 KAFKA_BROKER=127.0.0.1:9092
+# The API listens on this machine only: the SSRF allowance below must not be reachable from the network.
+LETITGO_HOST=127.0.0.1
 PAYLOAD_ENCRYPTION_KEY={payload_key}
 WEBHOOK_SECRET_KEY={webhook_key}
 # Let development receivers on this machine be reached (the SSRF guard blocks loopback otherwise).
@@ -72,7 +74,8 @@ def cmd_init(_args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
-    bind = f"{args.host}:{settings.port}"
+    host = args.host or settings.host
+    bind = f"[{host}]:{settings.port}" if ":" in host else f"{host}:{settings.port}"
     argv = [
         sys.executable,
         "-m",
@@ -80,7 +83,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "--bind",
         bind,
         "--workers",
-        str(args.workers),
+        str(args.workers or settings.web_workers),
         "--threads",
         "8",
         "--worker-class",
@@ -105,8 +108,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="validate the configuration").set_defaults(func=cmd_check)
     sub.add_parser("init", help="create indexes and the Kafka topic").set_defaults(func=cmd_init)
     serve = sub.add_parser("serve", help="run the HTTP API with gunicorn")
-    serve.add_argument("--host", default=os.environ.get("LETITGO_HOST", "0.0.0.0"))
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("LETITGO_WEB_WORKERS", "2")))
+    serve.add_argument("--host", help="address to listen on (default: LETITGO_HOST, 0.0.0.0)")
+    serve.add_argument("--workers", type=int, help="gunicorn workers (default: LETITGO_WEB_WORKERS, 2)")
     serve.set_defaults(func=cmd_serve)
     return p
 

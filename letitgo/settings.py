@@ -89,6 +89,16 @@ def _host_port(raw: str) -> str:
     return value
 
 
+def _bind_host(raw: str) -> str:
+    value = raw.strip()
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", value):
+            raise ValueError(f"expected an address to listen on like 127.0.0.1 or 0.0.0.0, got {raw!r}") from None
+    return value
+
+
 def _mongodb_uri(raw: str) -> str:
     value = raw.strip()
     if not value.startswith(("mongodb://", "mongodb+srv://")):
@@ -174,6 +184,8 @@ SPEC: tuple[tuple[str, str, str | None, Callable[[str], Any]], ...] = (
     ("old_payload_keys", "LETITGO_OLD_PAYLOAD_KEYS", "", _keyring),
     ("payload_key_id", "LETITGO_PAYLOAD_KEY_ID", "k1", str),
     ("port", "LETITGO_PORT", "8081", _port),
+    ("host", "LETITGO_HOST", "0.0.0.0", _bind_host),
+    ("web_workers", "LETITGO_WEB_WORKERS", "2", _positive_int),
     ("poll_interval", "LETITGO_POLL_INTERVAL", "1.0", _positive_float),
     ("lookahead", "LETITGO_LOOKAHEAD", "2.0", _positive_float),
     ("claim_batch", "LETITGO_CLAIM_BATCH", "500", _positive_int),
@@ -217,6 +229,8 @@ class Settings:
     old_payload_keys: tuple[tuple[str, bytes], ...] = field(repr=False)
     payload_key_id: str
     port: int
+    host: str
+    web_workers: int
     poll_interval: float
     lookahead: float
     claim_batch: int
