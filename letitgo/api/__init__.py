@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask
 from flask_smorest import Api
 
 from letitgo import __version__
 from letitgo.api import body, errors, health, schedules, webhooks
+from letitgo.api.schemas import ErrorOut
 from letitgo.settings import Settings, get_settings
 
 
 class LetItGoApi(Api):
     """flask-smorest's Api with LetItGo's own error format (registered in letitgo.api.errors)."""
 
+    ERROR_SCHEMA = ErrorOut  # the documented error body is the one errors.py sends
+
     def _register_error_handlers(self) -> None:
         errors.register(self._app)
+
+    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        """Document invalid arguments as the 400 they are answered with (webargs' default is 422)."""
+        for endpoint in blp._docs.values():
+            for doc in endpoint.values():
+                responses = doc.get("arguments", {}).get("responses", {}) if isinstance(doc, dict) else {}
+                if responses.pop(422, None) is not None:
+                    responses[400] = "BAD_REQUEST"
+        super().register_blueprint(blp, parameters=parameters, **options)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

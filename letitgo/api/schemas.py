@@ -195,6 +195,16 @@ class TriggerOut(ma.Schema):
     state = fields.String()
 
 
+class ErrorOut(ma.Schema):
+    """Every error: ``error`` says what is wrong, ``field`` names the input field when one is at fault."""
+
+    code = fields.Integer(metadata={"description": "the HTTP status"})
+    status = fields.String(metadata={"description": "the status name"})
+    error = fields.String(metadata={"description": "what is wrong, starting with the field name when there is one"})
+    field = fields.String(metadata={"description": "the input field at fault (dotted for nested fields)"})
+    errors = fields.Dict(metadata={"description": "every invalid field with its messages"})
+
+
 class HealthOut(ma.Schema):
     status = fields.String()
     checks = fields.Dict()

@@ -97,3 +97,14 @@ def test_max_runs_too_large_to_store_is_a_400(client: FlaskClient, max_runs: int
     r = client.post("/schedule", json={"webhook_url": URL, "interval": 60, "max_runs": max_runs})
     assert r.status_code == 400, r.get_json()
     assert r.get_json()["field"] == "max_runs"
+
+
+def test_openapi_documents_the_errors_as_they_are_sent(client: FlaskClient) -> None:
+    spec = client.get("/openapi.json").get_json()
+    ref = spec["components"]["responses"]["DEFAULT_ERROR"]["content"]["application/json"]["schema"]["$ref"]
+    error = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
+    assert {"code", "status", "error", "field", "errors"} <= set(error)
+    create = spec["paths"]["/schedule"]["post"]["responses"]
+    assert "400" in create and "422" not in create
+    sent = client.post("/schedule", json={"webhook_url": URL, "delay": "soon"})
+    assert sent.status_code == 400 and set(sent.get_json()) <= set(error)
