@@ -9,6 +9,7 @@ from functools import cached_property
 import requests
 
 from letitgo import storage
+from letitgo.breaker import EndpointHealth
 from letitgo.cache import IdempotencyCache
 from letitgo.crypto import Cipher, cipher_from_settings
 from letitgo.delivery.http import Limits
@@ -40,6 +41,10 @@ class Runtime:
     @cached_property
     def cache(self) -> IdempotencyCache:
         return IdempotencyCache(self.settings.redis_url)
+
+    @cached_property
+    def breaker(self) -> EndpointHealth:
+        return EndpointHealth(self.settings.redis_url, self.settings)
 
     @cached_property
     def limits(self) -> Limits:

@@ -208,6 +208,10 @@ SPEC: tuple[tuple[str, str, str | None, Callable[[str], Any]], ...] = (
     ("inline_retry_max_wait", "LETITGO_INLINE_RETRY_MAX_WAIT", "5", _positive_float),
     ("history_days", "LETITGO_HISTORY_DAYS", "30", _positive_int),
     ("watchdog_seconds", "LETITGO_WATCHDOG_SECONDS", "60", _positive_float),
+    ("endpoint_concurrency", "LETITGO_ENDPOINT_CONCURRENCY", "10", _positive_int),
+    ("breaker_threshold", "LETITGO_BREAKER_THRESHOLD", "10", _positive_int),
+    ("breaker_cooldown", "LETITGO_BREAKER_COOLDOWN", "60", _positive_float),
+    ("breaker_cooldown_max", "LETITGO_BREAKER_COOLDOWN_MAX", "3600", _positive_float),
 )
 
 
@@ -253,6 +257,10 @@ class Settings:
     inline_retry_max_wait: float
     history_days: int
     watchdog_seconds: float
+    endpoint_concurrency: int
+    breaker_threshold: int
+    breaker_cooldown: float
+    breaker_cooldown_max: float
 
     @property
     def inline_budget(self) -> float:
