@@ -28,6 +28,7 @@ task_routes = {
     "letitgo.cleanup": {"queue": "poll"},
     "letitgo.bridge": {"queue": "bridge"},
     "letitgo.deliver": {"queue": "deliveries"},
+    "letitgo.notify_dead": {"queue": "deliveries"},
 }
 
 beat_schedule = {

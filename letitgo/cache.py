@@ -36,6 +36,10 @@ class IdempotencyCache:
     def mark_delivered(self, run_id: str) -> None:
         self._redis.set(_DELIVERED + run_id, 1, ex=DELIVERED_TTL)
 
+    def clear_delivered(self, run_id: str) -> None:
+        """Forget that a run was delivered (a forced replay sends it again)."""
+        self._redis.delete(_DELIVERED + run_id)
+
     def acquire(self, run_id: str, seconds: float) -> str | None:
         """Take the run's lock for ``seconds``; return the owner token, or None when someone holds it."""
         token = secrets.token_hex(8)

@@ -33,7 +33,11 @@ class PayloadTooLargeError(ValidationError):
 
 
 class NotFoundError(LetItGoError):
-    """The named resource does not exist."""
+    """The named resource does not exist; ``field`` names the input that pointed at it, if any."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class ConflictError(LetItGoError):

@@ -26,7 +26,7 @@ from letitgo.errors import ConflictError, UnavailableError
 from letitgo.models import Schedule, utcnow
 from letitgo.producer import POLL_LOCK
 from letitgo.runtime import Runtime
-from letitgo.scheduling import check_headers, check_payload_size, check_target, llm_client
+from letitgo.scheduling import check_callback, check_headers, check_payload_size, check_target, llm_client
 from letitgo.timespec import Recurrence, TimeInput, next_after, next_runs, resolve
 
 MAIN_TIME_FIELDS = ("schedule_time", "cron_expression", "time_as_text", "interval", "delay")
@@ -118,6 +118,7 @@ def update(schedule_id: str, changes: dict[str, Any], rt: Runtime, now: datetime
         doc = storage.get_schedule(schedule_id)
         _require(doc, ("active", "paused", "completed"), "changed")
         _apply_request_changes(doc, changes, rt)
+        check_callback(changes.get("failure_callback_url"), rt)
         _apply_settings(doc, changes)
         if any(k in changes for k in (*MAIN_TIME_FIELDS, "timezone", "start_at", "end_at", "date_order")):
             _apply_time(doc, changes, rt, now)

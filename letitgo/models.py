@@ -72,6 +72,7 @@ class Run(me.Document):
             {"fields": ["schedule_id", "-scheduled_for"], "name": "by_schedule"},
             {"fields": ["state", "next_attempt_at"], "name": "due_retry"},
             {"fields": ["claim_token"], "name": "claim"},
+            {"fields": ["state", "-scheduled_for"], "name": "by_state"},
         ],
     }
 
@@ -94,6 +95,10 @@ class Run(me.Document):
     delivered_at = me.DateTimeField()
     last_status = me.IntField()
     last_error = me.StringField()
+    # Replays (POST /runs/<id>/replay) give a fresh retry budget: attempts and max age count from here.
+    replayed_at = me.DateTimeField()
+    replay_count = me.IntField(default=0)
+    attempts_before_replay = me.IntField(default=0)
     created_at = me.DateTimeField(default=utcnow)
     updated_at = me.DateTimeField(default=utcnow)
 
@@ -130,7 +135,7 @@ class Endpoint(me.Document):
     url = me.StringField(required=True)
     verified_at = me.DateTimeField()
     verified_by = me.StringField()  # go-hmac | challenge
-    sealed_secrets = me.StringField()  # JSON list of whsec_ secrets, encrypted
+    sealed_secrets = me.StringField()  # JSON list of secrets, encrypted (see letitgo.endpoint_secrets)
     state = me.StringField(default="active")  # active | disabled
     state_reason = me.StringField()
     created_at = me.DateTimeField(default=utcnow)

@@ -67,6 +67,7 @@ def create(request: NewSchedule, rt: Runtime, now: datetime | None = None) -> tu
     """Validate the target, resolve the time, seal the request and store the schedule."""
     now = now or utcnow()
     check_target(request.webhook_url, rt)
+    check_callback(request.failure_callback_url, rt)
     rec = resolve(request.time, now, llm=llm_client(rt))
     body = payload.encode_body(request.payload) if request.has_payload else b""
     check_payload_size(body, rt)
@@ -111,9 +112,21 @@ def check_target(url: str, rt: Runtime) -> None:
         return
     endpoint = storage.get_endpoint(url)
     if endpoint is None or endpoint.verified_at is None:
-        raise ValidationError("webhook_url", "endpoint is not verified: call POST /webhook/verify first")
+        raise ValidationError(
+            "webhook_url", "endpoint is not verified: call POST /endpoints/verify (or POST /webhook/verify) first"
+        )
     if endpoint.state == "disabled":
         raise ValidationError("webhook_url", f"endpoint is disabled: {endpoint.state_reason}; verify it again")
+
+
+def check_callback(url: str | None, rt: Runtime) -> None:
+    """A failure callback URL passes the same SSRF guard as webhook_url (it need not be verified)."""
+    if not url:
+        return
+    try:
+        ssrf.check_url(url, rt.settings.ssrf_allow_networks, resolve_timeout=DNS_TIMEOUT)
+    except ValidationError as exc:
+        raise type(exc)("failure_callback_url", exc.message) from None
 
 
 def llm_client(rt: Runtime) -> Any:

@@ -314,3 +314,125 @@ def disable_endpoint(url: str, reason: str) -> None:
     Endpoint._get_collection().update_one(
         {"url": url}, {"$set": {"state": "disabled", "state_reason": reason}}, upsert=True
     )
+
+
+def register_endpoint(url: str, sealed_secrets: str) -> Endpoint:
+    """Create an endpoint with its first secrets (not verified yet), or give secrets to one that has none."""
+    Endpoint._get_collection().update_one(
+        {"url": url},
+        {"$set": {"sealed_secrets": sealed_secrets}, "$setOnInsert": {"created_at": utcnow(), "state": "active"}},
+        upsert=True,
+    )
+    endpoint = get_endpoint(url)
+    assert endpoint is not None
+    return endpoint
+
+
+def set_endpoint_secrets(url: str, sealed_secrets: str) -> None:
+    Endpoint._get_collection().update_one({"url": url}, {"$set": {"sealed_secrets": sealed_secrets}})
+
+
+def enable_endpoint(url: str) -> None:
+    Endpoint._get_collection().update_one({"url": url}, {"$set": {"state": "active", "state_reason": None}})
+
+
+def get_endpoint_by_id(endpoint_id: str) -> Endpoint:
+    doc = Endpoint.objects(id=endpoint_id).first() if ObjectId.is_valid(endpoint_id) else None
+    if doc is None:
+        raise NotFoundError(f"endpoint {endpoint_id} not found")
+    return doc
+
+
+def list_endpoints(url: str | None, limit: int, before_id: str | None) -> list[Endpoint]:
+    """Endpoints newest first, optionally only ``url``, after a cursor id."""
+    query: dict[str, Any] = {}
+    if url:
+        query["url"] = url
+    if before_id:
+        if not ObjectId.is_valid(before_id):
+            raise ValidationError("cursor", "not a cursor returned by this API")
+        query["id__lt"] = ObjectId(before_id)
+    return list(Endpoint.objects(**query).order_by("-id").limit(limit))
+
+
+# ---- dead letters and replays ----------------------------------------------------------------
+
+
+@dataclass
+class RunFilter:
+    """Which runs a dead-letter listing or a bulk replay covers; ``since``/``until`` bound scheduled_for."""
+
+    state: str | None = None
+    schedule_id: str | None = None
+    webhook_url: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    schedule_ids: list[str] | None = None  # only runs of these schedules
+
+    def query(self) -> dict[str, Any]:
+        query: dict[str, Any] = {}
+        if self.state:
+            query["state"] = self.state
+        if self.schedule_ids is not None:
+            query["schedule_id"] = {"$in": [s for s in self.schedule_ids if s == (self.schedule_id or s)]}
+        elif self.schedule_id:
+            query["schedule_id"] = self.schedule_id
+        if self.webhook_url:
+            query["webhook_url"] = self.webhook_url
+        window = {k: v for k, v in (("$gte", self.since), ("$lt", self.until)) if v is not None}
+        if window:
+            query["scheduled_for"] = window
+        return query
+
+
+def find_runs(flt: RunFilter, limit: int, after: tuple[datetime, str] | None = None) -> list[Run]:
+    """Runs newest first (scheduled_for, then id), strictly after the ``after`` position when given."""
+    query = flt.query()
+    if after is not None:
+        at, rid = after
+        query["$or"] = [{"scheduled_for": {"$lt": at}}, {"scheduled_for": at, "_id": {"$lt": rid}}]
+    return list(Run.objects(__raw__=query).order_by("-scheduled_for", "-id").limit(limit))
+
+
+def run_schedule_ids(flt: RunFilter) -> list[str]:
+    """The distinct schedule ids of the runs a filter covers."""
+    return [str(s) for s in _runs().distinct("schedule_id", flt.query())]
+
+
+def live_schedule_ids(schedule_ids: list[str]) -> set[str]:
+    """Those of ``schedule_ids`` that exist and are not cancelled."""
+    oids = [ObjectId(s) for s in schedule_ids if ObjectId.is_valid(s)]
+    found = _schedules().find({"_id": {"$in": oids}, "state": {"$ne": "cancelled"}}, {"_id": 1})
+    return {str(d["_id"]) for d in found}
+
+
+def replay_runs(runs: Iterable[Run], from_states: tuple[str, ...], now: datetime) -> int:
+    """Set runs back to pending, due now, with a fresh retry budget; return how many moved."""
+    ops = [
+        UpdateOne(
+            {"_id": run.id, "state": {"$in": list(from_states)}},
+            {
+                "$set": {
+                    "state": "pending",
+                    "trigger": "replay",
+                    "reason": None,
+                    "next_attempt_at": now,
+                    "lease_until": EPOCH,
+                    "claim_token": None,
+                    "delivered_at": None,
+                    "replayed_at": now,
+                    "attempts_before_replay": run.attempt_count,
+                    "updated_at": now,
+                },
+                "$inc": {"replay_count": 1},
+            },
+        )
+        for run in runs
+    ]
+    if not ops:
+        return 0
+    return _runs().bulk_write(ops, ordered=False).modified_count
+
+
+def count_runs(flt: RunFilter) -> int:
+    return int(_runs().count_documents(flt.query()))

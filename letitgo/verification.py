@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hmac
 import json
+import time
 from dataclasses import replace
 
-from letitgo import signing, ssrf, storage
+from letitgo import endpoint_secrets, signing, ssrf, storage
 from letitgo.delivery.http import OutboundRequest, send
+from letitgo.endpoint_secrets import StoredSecret
 from letitgo.errors import ValidationError
 from letitgo.models import Endpoint
 from letitgo.runtime import Runtime
@@ -44,5 +46,5 @@ def _store(url: str, method: str, rt: Runtime) -> tuple[Endpoint, str | None]:
     if existing is not None and existing.sealed_secrets:
         return storage.save_endpoint(url, method, None), None
     secret = signing.generate_secret()
-    sealed = rt.cipher.seal(json.dumps([secret]).encode(), f"endpoint:{url}")
+    sealed = endpoint_secrets.seal(rt.cipher, url, [StoredSecret(secret, int(time.time()), None)])
     return storage.save_endpoint(url, method, sealed), secret

@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 from letitgo import bridge as bridge_logic
-from letitgo import producer, storage, stream
+from letitgo import deadletters, producer, storage, stream
 from letitgo.delivery.runner import deliver_run
 from letitgo.models import utcnow
 from letitgo.runtime import get_runtime
@@ -75,7 +75,22 @@ def deliver(run_id: str) -> str:
     """Deliver one run; long retry waits are parked in MongoDB for the producer poll."""
     verdict = deliver_run(run_id, get_runtime())
     log.info("run %s: %s %s", run_id, verdict.state, verdict.reason)
+    if verdict.state == "dead":
+        _notify_dead_later(run_id)
     return verdict.state
+
+
+def _notify_dead_later(run_id: str) -> None:
+    try:
+        notify_dead.apply_async(args=[run_id], queue="deliveries")
+    except Exception as exc:  # noqa: BLE001 - a failure notice must never fail the delivery task
+        log.warning("run %s: failure callback not queued (%s)", run_id, type(exc).__name__)
+
+
+@app.task(name="letitgo.notify_dead", ignore_result=True)
+def notify_dead(run_id: str) -> str:
+    """Best effort: tell the schedule's failure callback that a run is dead (at most once per death)."""
+    return deadletters.notify_dead(run_id, get_runtime())
 
 
 @app.task(name="letitgo.cleanup", ignore_result=True)

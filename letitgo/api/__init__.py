@@ -9,7 +9,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from letitgo import __version__
-from letitgo.api import body, errors, health, schedules, webhooks
+from letitgo.api import body, endpoints, errors, health, runs, schedules, webhooks
 from letitgo.api.schemas import ErrorOut
 from letitgo.settings import Settings, get_settings
 
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     api = LetItGoApi(app)
     body.register(app)
-    for blueprint in (schedules.blp, webhooks.blp, health.blp):
+    for blueprint in (schedules.blp, webhooks.blp, endpoints.blp, runs.blp, health.blp):
         api.register_blueprint(blueprint)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
+from letitgo.breaker import Circuit
 from letitgo.models import Attempt, Run, Schedule
 from letitgo.timefmt import rfc3339
 
@@ -58,5 +60,45 @@ def run(doc: Run, attempts: list[Attempt]) -> dict:
         "next_attempt_at": rfc3339(doc.next_attempt_at) if doc.state == "retrying" else None,
         "delivered_at": rfc3339(doc.delivered_at),
         "last_status": doc.last_status,
+        "webhook_url": doc.webhook_url,
+        "replayed_at": rfc3339(doc.replayed_at),
+        "replay_count": doc.replay_count or 0,
         "attempts": [attempt(a) for a in attempts],
+    }
+
+
+def _unix(value: int | None) -> str | None:
+    return rfc3339(datetime.fromtimestamp(value, UTC)) if value is not None else None
+
+
+def circuit(c: Circuit) -> dict[str, Any]:
+    return {
+        "state": c.state,
+        "open_until": rfc3339(c.open_until),
+        "reason": c.reason,
+        "consecutive_failures": c.failures,
+        "last_error": c.last_error,
+        "in_flight": c.in_flight,
+    }
+
+
+def endpoint(described: dict[str, Any]) -> dict[str, Any]:
+    """An endpoint as letitgo.endpoints.describe() sees it; secrets only by id."""
+    doc = described["endpoint"]
+    return {
+        "id": str(doc.pk),
+        "webhook_url": doc.url,
+        "state": described["state"],
+        "state_reason": described["state_reason"],
+        "open_until": rfc3339(described["circuit"].open_until),
+        "verified": doc.verified_at is not None,
+        "verified_at": rfc3339(doc.verified_at),
+        "verified_by": doc.verified_by,
+        "circuit": circuit(described["circuit"]),
+        "secrets": [
+            {**s, "created_at": _unix(s["created_at"]), "expires_at": _unix(s["expires_at"])}
+            for s in described["secrets"]
+        ],
+        "secrets_error": described["secrets_error"],
+        "created_at": rfc3339(doc.created_at),
     }

@@ -5,7 +5,6 @@ Testable without Celery: the task only calls ``deliver_run`` and acts on the ret
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -14,9 +13,9 @@ from datetime import datetime, timedelta
 
 from tenacity import Retrying, retry_if_result, stop_after_attempt
 
-from letitgo import payload, storage
+from letitgo import endpoints, payload, storage
 from letitgo.delivery.http import OutboundRequest, Outcome, OutcomeKind, send
-from letitgo.models import TERMINAL_RUN_STATES, Attempt, Run, utcnow
+from letitgo.models import EPOCH, TERMINAL_RUN_STATES, Attempt, Run, utcnow
 from letitgo.retry import RetryPolicy
 from letitgo.runtime import Runtime
 from letitgo.signing import webhook_headers
@@ -72,11 +71,22 @@ def _deliver_locked(run_id: str, rt: Runtime, budget: float, sleep: Callable[[fl
     stopped = _stopped_by_schedule(run)
     if stopped:
         return stopped
+    gate = rt.breaker.admit(run.webhook_url)
+    if gate.wait is not None:
+        return _hold(run, gate.wait, gate.reason, rt)
+    try:
+        return _start(run, rt, budget, sleep)
+    finally:
+        gate.release()
+
+
+def _start(run: Run, rt: Runtime, budget: float, sleep: Callable[[float], None]) -> Verdict:
     now = utcnow()
     storage.update_run(
-        run_id, {"next_attempt_at": now + timedelta(seconds=budget), "first_attempt_at": run.first_attempt_at or now}
+        run.id, {"next_attempt_at": now + timedelta(seconds=budget), "first_attempt_at": run.first_attempt_at or now}
     )
-    return _attempt_loop(run, rt, run.first_attempt_at or now, sleep)
+    # A replay starts a fresh retry budget: max age counts from it.
+    return _attempt_loop(run, rt, max(run.first_attempt_at or now, run.replayed_at or EPOCH), sleep)
 
 
 def _stopped_by_schedule(run: Run) -> Verdict | None:
@@ -108,7 +118,10 @@ def _attempt_loop(run: Run, rt: Runtime, first_at: datetime, sleep: Callable[[fl
 def _policy(run: Run, rt: Runtime) -> RetryPolicy:
     s = rt.settings
     return RetryPolicy(
-        max_attempts=run.max_attempts or s.max_attempts, base=s.retry_base, cap=s.retry_cap, max_age=s.retry_max_age
+        max_attempts=(run.max_attempts or s.max_attempts) + (run.attempts_before_replay or 0),
+        base=s.retry_base,
+        cap=s.retry_cap,
+        max_age=s.retry_max_age,
     )
 
 
@@ -129,10 +142,7 @@ def _signed(request: OutboundRequest, rt: Runtime) -> OutboundRequest:
 
 
 def _endpoint_secrets(url: str, rt: Runtime) -> list[str]:
-    endpoint = storage.get_endpoint(url)
-    if endpoint is None or not endpoint.sealed_secrets:
-        return []
-    return list(json.loads(rt.cipher.open(endpoint.sealed_secrets, f"endpoint:{url}")))
+    return endpoints.signing_secrets(url, rt)
 
 
 def _one_attempt(
@@ -142,6 +152,7 @@ def _one_attempt(
     attempt_at = utcnow()
     outcome = send(_signed(request, rt), rt.limits, rt.http_session())
     _record(run, number, attempt_at, outcome)
+    held = rt.breaker.record(run.webhook_url, outcome)
     run.attempt_count = number
     if outcome.kind is OutcomeKind.DELIVERED:
         return _Step(_finish(run, rt, "delivered", "", outcome))
@@ -150,6 +161,8 @@ def _one_attempt(
     delay = policy.next_delay(number, outcome.retry_after, first_at, utcnow())
     if delay is None:
         return _Step(_finish(run, rt, "dead", f"retries exhausted: {_describe(outcome)}", outcome))
+    if held:  # the circuit is open: no more attempts until it lets a probe through
+        return _Step(_park(run, max(delay, held), _describe(outcome)))
     elapsed = time.monotonic() - started
     fits = elapsed + delay + rt.settings.attempt_deadline <= rt.settings.inline_budget
     if delay <= rt.settings.inline_retry_max_wait and fits:
@@ -199,6 +212,23 @@ def _finish(run: Run, rt: Runtime, state: str, reason: str, outcome: Outcome) ->
     if outcome.kind is OutcomeKind.GONE:
         storage.disable_endpoint(run.webhook_url, "receiver answered 410 Gone")
     return Verdict(state, reason)
+
+
+def _hold(run: Run, wait: float, reason: str, rt: Runtime) -> Verdict:
+    """No slot free or the circuit open: no attempt made or counted; the poll brings the run back after ``wait``.
+
+    A run held past the retry max age is dead-lettered, so an endpoint that never recovers cannot keep it forever.
+    """
+    now = utcnow()
+    since = max(run.first_attempt_at or run.scheduled_for, run.replayed_at or EPOCH)
+    if (now - since).total_seconds() + wait > _policy(run, rt).max_age:
+        why = f"held past the retry max age: {reason}"
+        storage.update_run(run.id, {"state": "dead", "reason": why, "next_attempt_at": None})
+        storage.record_schedule_outcome(run.schedule_id, f"dead: {why}")
+        return Verdict("dead", why)
+    when = now + timedelta(seconds=wait)
+    storage.update_run(run.id, {"next_attempt_at": when, "reason": reason})
+    return Verdict(run.state, f"held until {when.isoformat()}: {reason}")
 
 
 def _park(run: Run, delay: float, reason: str) -> Verdict:
