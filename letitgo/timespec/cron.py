@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from letitgo.errors import TimeSpecError
@@ -99,8 +99,8 @@ class CronExpr:
     months: tuple[int, ...]
     dom: DayOfMonth
     dow: DayOfWeek
-    # day_table[length - 28][weekday of the 1st, 0 = Sunday] -> sorted matching days
-    day_table: tuple[tuple[tuple[int, ...], ...], ...]
+    # (month length, weekday of the 1st with 0 = Sunday) -> sorted matching days; filled on demand
+    _shapes: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def hourly(self) -> bool:
@@ -112,8 +112,16 @@ class CronExpr:
         return len(self.text.split()) == 6
 
     def days_in(self, year: int, month: int) -> tuple[int, ...]:
+        """Matching days of that month, in order."""
         first, length = calendar.monthrange(year, month)
-        return self.day_table[length - 28][(first + 1) % 7]
+        return self.shape_days(length, (first + 1) % 7)
+
+    def shape_days(self, length: int, first: int) -> tuple[int, ...]:
+        """Matching days of any month with ``length`` days starting on weekday ``first`` (0 = Sunday)."""
+        days = self._shapes.get((length, first))
+        if days is None:
+            days = self._shapes[(length, first)] = _month_days(self.dom, self.dow, length, first)
+        return days
 
 
 def parse_cron(text: str, field: str = "cron_expression") -> CronExpr:
@@ -133,7 +141,6 @@ def _parse_cached(text: str) -> CronExpr:
     dom = _day_of_month(dom_raw)
     dow = _day_of_week(dow_raw)
     months = tuple(sorted(_values(month, "month")))
-    table = tuple(tuple(_month_days(dom, dow, length, first) for first in range(7)) for length in range(28, 32))
     expr = CronExpr(
         text=" ".join(parts),
         seconds=tuple(sorted(_values(second, "second"))),
@@ -142,7 +149,6 @@ def _parse_cached(text: str) -> CronExpr:
         months=months,
         dom=dom,
         dow=dow,
-        day_table=table,
     )
     _check_fires(expr, dom_raw, dow_raw)
     return expr
@@ -309,7 +315,7 @@ def _check_fires(expr: CronExpr, dom_raw: str, dow_raw: str) -> None:
     """Refuse an expression no calendar day can match (every month shape occurs in the Gregorian cycle)."""
     for month in expr.months:
         for length in MONTH_LENGTHS[month]:
-            if any(expr.day_table[length - 28]):
+            if any(expr.shape_days(length, first) for first in range(7)):
                 return
     raise CronSyntaxError(_never_fires_reason(expr, dom_raw, dow_raw))
 

@@ -11,16 +11,17 @@ DST policy (the same for cron and natural-language recurrences):
 - Expressions that fire in every hour of a matching day (the hour field covers 0-23: ``@hourly``,
   ``*/15 * * * *``, ``*/30 * * * * *``) fire at every real instant whose wall time matches:
   nothing moved out of a gap (those hours did not happen), both passes of a repeated hour fire
-  (both hours did happen). Each real hour keeps its firings; none is skipped or doubled.
+  (both hours did happen). Each real hour keeps its firings; none is skipped or doubled. (Where the
+  clocks move by 30 minutes, as in Australia/Lord_Howe, the wall-clock rule is the one that holds.)
 
-The search walks months in the month field, matching days from a precomputed per-month table,
-then hours, minutes and seconds with bisection, so a rare date (``0 0 29 2 *``) costs a few
-month steps, never a minute-by-minute scan.
+The search walks the months of the month field, takes the matching days of each month (they depend
+only on its length and the weekday of its 1st, so each of the 28 shapes is computed once per
+expression), then bisects hours, minutes and seconds: a rare date (``0 0 29 2 *``) costs a few month
+steps, never a minute-by-minute scan.
 """
 
 from __future__ import annotations
 
-import calendar
 from bisect import bisect_left, bisect_right
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -98,8 +99,7 @@ def next_wall(expr: CronExpr, start: datetime) -> datetime | None:
 
 
 def _in_month(expr: CronExpr, year: int, month: int, day: int, clock: tuple[int, int, int]) -> datetime | None:
-    first_weekday, length = calendar.monthrange(year, month)
-    days = expr.day_table[length - 28][(first_weekday + 1) % 7]
+    days = expr.days_in(year, month)
     for candidate in days[bisect_left(days, day) :]:
         if candidate == day:
             found = _time_at_or_after(expr, *clock)
