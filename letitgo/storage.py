@@ -19,7 +19,7 @@ from typing import Any
 
 import mongoengine as me
 from bson import ObjectId
-from pymongo import UpdateOne, uri_parser
+from pymongo import UpdateMany, UpdateOne, uri_parser
 from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError, PyMongoError
 
@@ -148,28 +148,38 @@ class Advance:
 
 
 def advance_schedules(token: str, advances: Iterable[Advance]) -> None:
-    """Apply every advance in one bulk write; a schedule cancelled or paused meanwhile keeps its state."""
+    """Apply every advance; a schedule cancelled or paused meanwhile keeps its state.
+
+    Advances that set the same values (every one-time schedule completing, every `* * * * *` schedule
+    moving to the same next minute) share one update_many: MongoDB-wire servers with a per-statement
+    cost (FerretDB on SQLite: ~5-10 ms a write) pay per group, not per schedule.
+    """
     now = utcnow()
-    ops = []
+    groups: dict[tuple, list[Any]] = {}
     for adv in advances:
-        fields: dict[str, Any] = {
-            "next_run_at": adv.next_run_at,
-            "lease_until": EPOCH,
-            "claim_token": None,
-            "updated_at": now,
-        }
-        if adv.last_run_at is not None:
-            fields["last_run_at"] = adv.last_run_at
-        if adv.completed:
-            fields["state"] = "completed"
-        ops.append(
-            UpdateOne(
-                {"_id": adv.schedule_id, "claim_token": token, "state": "active"},
-                {"$set": fields, "$inc": {"run_count": adv.fired}},
-            )
-        )
+        key = (adv.next_run_at, adv.last_run_at, adv.completed, adv.fired)
+        groups.setdefault(key, []).append(adv.schedule_id)
+    ops = [_advance_op(token, ids_, *key, now) for key, ids_ in groups.items()]
     if ops:
         _schedules().bulk_write(ops, ordered=False)
+
+
+def _advance_op(
+    token: str,
+    ids_: list[Any],
+    next_run_at: datetime | None,
+    last_run_at: datetime | None,
+    completed: bool,
+    fired: int,
+    now: datetime,
+) -> UpdateMany:
+    fields: dict[str, Any] = {"next_run_at": next_run_at, "lease_until": EPOCH, "claim_token": None, "updated_at": now}
+    if last_run_at is not None:
+        fields["last_run_at"] = last_run_at
+    if completed:
+        fields["state"] = "completed"
+    query = {"_id": {"$in": ids_}, "claim_token": token, "state": "active"}
+    return UpdateMany(query, {"$set": fields, "$inc": {"run_count": fired}})
 
 
 def release_schedules(token: str) -> None:
@@ -228,6 +238,16 @@ def requeued_runs(token: str, watchdog: datetime) -> None:
 
 def release_runs(token: str) -> None:
     _runs().update_many({"claim_token": token}, {"$set": {"claim_token": None, "lease_until": EPOCH}})
+
+
+def runs_due_again(due: dict[str, datetime]) -> None:
+    """Put back the deadlines of open runs whose republish failed, so the next poll claims them again."""
+    ops = [
+        UpdateOne({"_id": rid, "state": {"$in": ["pending", "retrying"]}}, {"$set": {"next_attempt_at": at}})
+        for rid, at in due.items()
+    ]
+    if ops:
+        _runs().bulk_write(ops, ordered=False)
 
 
 def get_run(run_id: str) -> Run | None:
