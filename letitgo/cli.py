@@ -8,8 +8,12 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from letitgo.errors import ConfigError, LetItGoError
+
+if TYPE_CHECKING:
+    from letitgo.settings import Settings
 
 DEV_ENV = """# Development configuration written by `letitgo init-env`. Never commit this file.
 ENVIRONMENT=development
@@ -51,7 +55,7 @@ def cmd_init_env(args: argparse.Namespace) -> int:
     return 0
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings() -> Settings:
     from letitgo.settings import get_settings
 
     return get_settings()

@@ -155,7 +155,7 @@ def advance_schedules(token: str, advances: Iterable[Advance]) -> None:
     cost (FerretDB on SQLite: ~5-10 ms a write) pay per group, not per schedule.
     """
     now = utcnow()
-    groups: dict[tuple, list[Any]] = {}
+    groups: dict[tuple[datetime | None, datetime | None, bool, int], list[Any]] = {}
     for adv in advances:
         key = (adv.next_run_at, adv.last_run_at, adv.completed, adv.fired)
         groups.setdefault(key, []).append(adv.schedule_id)

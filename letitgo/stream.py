@@ -100,6 +100,13 @@ class Publisher:
                 self._producer.poll(0.05)
 
 
+def _decode(raw: bytes | None) -> Occurrence | None:
+    try:
+        return Occurrence.decode(raw or b"")
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 class Subscriber:
     """A consumer-group member that hands out batches and commits only when told."""
 
@@ -120,16 +127,14 @@ class Subscriber:
 
     def fetch(self, max_messages: int, timeout: float) -> list[tuple[Any, Occurrence | None]]:
         """A batch of (message handle, occurrence or None for an unreadable message)."""
-        batch = []
+        batch: list[tuple[Any, Occurrence | None]] = []
         for msg in self._consumer.consume(num_messages=max_messages, timeout=timeout):
-            if msg.error():
-                if msg.error().code() == KafkaError._PARTITION_EOF:
+            error = msg.error()
+            if error is not None:
+                if error.code() == KafkaError._PARTITION_EOF:
                     continue
-                raise UnavailableError(f"kafka: {msg.error().str()}")
-            try:
-                batch.append((msg, Occurrence.decode(msg.value())))
-            except (ValueError, KeyError, TypeError):
-                batch.append((msg, None))
+                raise UnavailableError(f"kafka: {error.str()}")
+            batch.append((msg, _decode(msg.value())))
         return batch
 
     def commit(self, handles: list[Any]) -> None:
