@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +28,11 @@ from letitgo.errors import NotFoundError, UnavailableError, ValidationError
 from letitgo.models import EPOCH, Attempt, Endpoint, Run, Schedule, utcnow
 
 DUPLICATE_KEY = 11000
+# FerretDB 1.x (SQLite backend) keeps the cursor of every statement of one update command open until the
+# whole command ends, and its connection pool holds 100 per database: an update command of 100 statements or
+# more never answers, and the connections it holds starve every other request on that database. So bulk
+# updates are sent as several small commands.
+BULK_CHUNK = 20
 
 
 DEFAULT_DATABASE = "letitgo"
@@ -160,8 +165,7 @@ def advance_schedules(token: str, advances: Iterable[Advance]) -> None:
         key = (adv.next_run_at, adv.last_run_at, adv.completed, adv.fired)
         groups.setdefault(key, []).append(adv.schedule_id)
     ops = [_advance_op(token, ids_, *key, now) for key, ids_ in groups.items()]
-    if ops:
-        _schedules().bulk_write(ops, ordered=False)
+    _bulk_update(_schedules(), ops)
 
 
 def _advance_op(
@@ -180,6 +184,14 @@ def _advance_op(
         fields["state"] = "completed"
     query = {"_id": {"$in": ids_}, "claim_token": token, "state": "active"}
     return UpdateMany(query, {"$set": fields, "$inc": {"run_count": fired}})
+
+
+def _bulk_update(coll: Collection, ops: Sequence[UpdateOne | UpdateMany]) -> int:
+    """Apply update operations in commands of at most BULK_CHUNK statements; return how many modified."""
+    modified = 0
+    for start in range(0, len(ops), BULK_CHUNK):
+        modified += coll.bulk_write(ops[start : start + BULK_CHUNK], ordered=False).modified_count
+    return modified
 
 
 def release_schedules(token: str) -> None:
@@ -246,8 +258,7 @@ def runs_due_again(due: dict[str, datetime]) -> None:
         UpdateOne({"_id": rid, "state": {"$in": ["pending", "retrying"]}}, {"$set": {"next_attempt_at": at}})
         for rid, at in due.items()
     ]
-    if ops:
-        _runs().bulk_write(ops, ordered=False)
+    _bulk_update(_runs(), ops)
 
 
 def get_run(run_id: str) -> Run | None:
@@ -449,9 +460,7 @@ def replay_runs(runs: Iterable[Run], from_states: tuple[str, ...], now: datetime
         )
         for run in runs
     ]
-    if not ops:
-        return 0
-    return _runs().bulk_write(ops, ordered=False).modified_count
+    return _bulk_update(_runs(), ops)
 
 
 def count_runs(flt: RunFilter) -> int:

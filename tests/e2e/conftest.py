@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import pymongo
 import pytest
 import redis
 import requests
 
-from tests.conftest import TEST_ENV
+from tests.conftest import RUN_TAG, TEST_ENV
 from tests.e2e.receiver import Receiver
 from tests.e2e.stack import Stack
 
@@ -22,6 +24,13 @@ E2E_ENV = {
     "LETITGO_BREAKER_THRESHOLD": "5",
     "LETITGO_BREAKER_COOLDOWN": "2",
     "LETITGO_BREAKER_COOLDOWN_MAX": "4",
+    # The stack runs for the whole session, beside the integration tests: its poll, bridge and worker must
+    # never see their database, Redis keys (poll lock, breakers, Celery queues) or topic, or they claim and
+    # deliver what those tests set up and the tests fail at random.
+    "MONGODB_URI": TEST_ENV["MONGODB_URI"].rsplit("/", 1)[0] + f"/letitgo_e2e_{RUN_TAG}",
+    "REDIS_DB": os.environ.get("LETITGO_E2E_REDIS_DB", "5"),
+    "LETITGO_KAFKA_TOPIC": f"letitgo.e2e.{RUN_TAG}",
+    "LETITGO_KAFKA_GROUP": f"letitgo-e2e-{RUN_TAG}",
 }
 
 
@@ -31,7 +40,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
     for name, address in ADDRESSES.items():
         require_service(name, address)
-    redis.Redis.from_url(f"redis://{TEST_ENV['REDIS_ADDRESS']}/{TEST_ENV['REDIS_DB']}").flushdb()
+    redis.Redis.from_url(f"redis://{TEST_ENV['REDIS_ADDRESS']}/{E2E_ENV['REDIS_DB']}").flushdb()
     s = Stack(env={**TEST_ENV, **E2E_ENV}, workdir=tmp_path_factory.mktemp("stack"))
     s.start()
     try:
@@ -40,6 +49,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield s
     finally:
         s.stop()
+        with pymongo.MongoClient(E2E_ENV["MONGODB_URI"], directConnection=True) as client:
+            client.drop_database(f"letitgo_e2e_{RUN_TAG}")
 
 
 @pytest.fixture()
