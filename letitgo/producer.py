@@ -154,11 +154,15 @@ def poll_once(publisher: Publisher, settings: Any, cache: IdempotencyCache, now:
     if token is None:
         return PollReport(skipped=True)
     try:
-        now = now or utcnow()
-        horizon = now + timedelta(seconds=settings.lookahead)
+        fixed = now
+        now = fixed or utcnow()
+        lookahead = timedelta(seconds=settings.lookahead)
         report = PollReport()
-        _poll_schedules(publisher, settings, now, horizon, report)
-        _poll_runs(publisher, settings, now, horizon, report)
+        _poll_schedules(publisher, settings, now, now + lookahead, report)
+        # A loaded database can make the schedules phase take longer than a lease: read the clock again,
+        # or the runs' claims would expire at once and their watchdogs be armed in the past.
+        now = fixed or utcnow()
+        _poll_runs(publisher, settings, now, now + lookahead, report)
         return report
     finally:
         cache.release(POLL_LOCK, token)
@@ -170,7 +174,8 @@ def _poll_schedules(publisher: Publisher, settings: Any, now: datetime, horizon:
         return
     report.claimed += len(docs)
     plans = {doc["_id"]: plan(doc, now, horizon) for doc in docs}
-    storage.insert_runs([r for doc in docs for r in run_documents(doc, plans[doc["_id"]], now, _watchdog(settings))])
+    created = utcnow()  # the watchdog counts from when the runs exist, however long the claim took
+    storage.insert_runs([r for d in docs for r in run_documents(d, plans[d["_id"]], created, _watchdog(settings))])
     occurrences = [
         Occurrence(ids.run_id(str(d["_id"]), t), str(d["_id"]), t) for d in docs for t in plans[d["_id"]].fire
     ]
@@ -199,11 +204,15 @@ def _poll_runs(publisher: Publisher, settings: Any, now: datetime, horizon: date
     token, docs = storage.claim_due_runs(now, horizon, settings.claim_batch, settings.lease_seconds)
     if not docs:
         return
+    # Arm the watchdogs and drop the claim *before* publishing. FerretDB applies an update as a
+    # read-modify-write of the whole document, so this write, overlapping the delivery of a message just
+    # published, could put a run already delivered back to "pending" (and the watchdog would send it again).
+    storage.requeued_runs(token, utcnow() + _watchdog(settings))
     occurrences = [Occurrence(d["_id"], d["schedule_id"], max(d["next_attempt_at"], now)) for d in docs]
     failed = publisher.publish(occurrences)
     if failed:
-        storage.release_runs(token)
+        # Nothing was published for these: make them due again at once, the next poll retries them.
+        due = {d["_id"]: d["next_attempt_at"] for d in docs}
+        storage.runs_due_again({o.run_id: due[o.run_id] for o in failed})
         report.failed += len(failed)
-        return
-    storage.requeued_runs(token, now + _watchdog(settings))
-    report.republished += len(occurrences)
+    report.republished += len(occurrences) - len(failed)
