@@ -44,6 +44,7 @@ class _Step:
 def deliver_run(run_id: str, rt: Runtime, sleep: Callable[[float], None] = time.sleep) -> Verdict:
     """Deliver ``run_id`` unless it is delivered, taken by another worker, or no longer wanted."""
     if rt.cache.is_delivered(run_id):
+        _restore_delivered(run_id, rt)
         return Verdict("delivered", "already delivered (cache)")
     budget = _task_budget(rt)
     token = rt.cache.acquire(run_id, budget)
@@ -51,6 +52,40 @@ def deliver_run(run_id: str, rt: Runtime, sleep: Callable[[float], None] = time.
         return Verdict("skipped", "another worker holds this run")
     try:
         return _deliver_locked(run_id, rt, budget, sleep)
+    finally:
+        rt.cache.release(run_id, token)
+
+
+def _restore_delivered(run_id: str, rt: Runtime) -> None:
+    """Put back a "delivered" state that MongoDB lost; the cache is marked only after it was stored.
+
+    The poll republishes only open runs, so a delivery task that finds the run in the cache was sent for a
+    run whose stored state is open again. FerretDB applies each update as a read-modify-write of the whole
+    document, so a concurrent write to the run (a poll claiming or re-arming it) can undo the "delivered"
+    write. Left so, the run would stay "pending" in the API and be republished every watchdog period. It is
+    restored only when a delivered attempt is newer than the run's last deliberate change (not a replay).
+    """
+    token = rt.cache.acquire(run_id, _task_budget(rt))
+    if token is None:
+        return
+    try:
+        run = storage.get_run(run_id)
+        if run is None or run.state not in ("pending", "retrying"):
+            return
+        sent = [a for a in storage.attempts_for([run_id]).get(run_id, []) if a.outcome == OutcomeKind.DELIVERED]
+        if not sent or (run.updated_at is not None and sent[-1].started_at <= run.updated_at):
+            return
+        fields = {
+            "state": "delivered",
+            "reason": None,
+            "next_attempt_at": None,
+            "delivered_at": sent[-1].started_at,
+            "last_status": sent[-1].status_code,
+            "last_error": None,
+            "attempt_count": max(run.attempt_count, sent[-1].number),
+        }
+        if storage.update_run(run_id, fields, only_states=("pending", "retrying")):
+            log.warning("run %s: delivered at %s but stored as %s; restored", run_id, sent[-1].started_at, run.state)
     finally:
         rt.cache.release(run_id, token)
 
