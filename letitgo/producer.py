@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 MAX_OCCURRENCES_PER_POLL = 500  # per schedule; a long catch-up continues on the next poll
 WATCHDOG = timedelta(seconds=60)
 POLL_LOCK = "producer-poll"  # a published run nobody started by then is published again
+OPEN_RUN_STATES = ("pending", "retrying")
 
 
 @dataclass
@@ -202,6 +203,9 @@ def _poll_schedules(publisher: Publisher, settings: Any, now: datetime, horizon:
 
 def _poll_runs(publisher: Publisher, settings: Any, now: datetime, horizon: datetime, report: PollReport) -> None:
     token, docs = storage.claim_due_runs(now, horizon, settings.claim_batch, settings.lease_seconds)
+    # The claim reads its documents back after marking them: a run its worker finished in between comes
+    # back delivered (no next_attempt_at) and has nothing left to publish.
+    docs = [d for d in docs if d.get("state") in OPEN_RUN_STATES and d.get("next_attempt_at") is not None]
     if not docs:
         return
     # Arm the watchdogs and drop the claim *before* publishing. FerretDB applies an update as a

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from types import SimpleNamespace
 
+import pytest
+
 from letitgo import producer, storage
 from letitgo.models import Run, utcnow
 from letitgo.settings import Settings
@@ -68,3 +70,23 @@ def test_a_run_whose_republish_failed_is_due_again_at_the_next_poll(clean_db: Se
     assert Run.objects.get(pk="r-unlucky").next_attempt_at == due
     _token, again = storage.claim_due_runs(utcnow(), utcnow(), 10, 30)
     assert [d["_id"] for d in again] == ["r-unlucky"]
+
+
+def test_a_run_finished_between_claim_and_read_back_is_not_published(
+    clean_db: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = utcnow()
+    _due_run("r-open", now - timedelta(seconds=5))
+    _due_run("r-done", now - timedelta(seconds=5))
+    claim = storage.claim_due_runs
+
+    def claim_then_runner_finishes(*args, **kwargs):  # type: ignore[no-untyped-def]
+        token, docs = claim(*args, **kwargs)
+        storage.update_run("r-done", {"state": "delivered", "next_attempt_at": None})
+        return token, [Run._get_collection().find_one({"_id": d["_id"]}) for d in docs]
+
+    monkeypatch.setattr(storage, "claim_due_runs", claim_then_runner_finishes)
+    publisher = Publisher(fail=False)
+    report = producer.PollReport()
+    producer._poll_runs(publisher, SETTINGS, now, now, report)  # type: ignore[arg-type]
+    assert [d["_id"] for d in publisher.seen] == ["r-open"] and report.republished == 1
