@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import pymongo.errors
+import redis.exceptions
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -84,6 +86,23 @@ def handle_domain(exc: errors.LetItGoError) -> tuple[Response, int]:
     return jsonify(error_body(code, names.get(code, "Error"), str(exc), field)), code
 
 
+# A dependency that is down or restarting: the request may succeed when retried, so 503 and not a 500.
+OUTAGES: tuple[tuple[type[Exception], str], ...] = (
+    (pymongo.errors.ConnectionFailure, "MongoDB"),  # AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError
+    (redis.exceptions.ConnectionError, "Redis"),
+    (redis.exceptions.TimeoutError, "Redis"),
+)
+RETRY_AFTER_SECONDS = 5
+
+
+def handle_outage(exc: Exception) -> tuple[Response, int]:
+    name = next((n for cls, n in OUTAGES if isinstance(exc, cls)), "a dependency")
+    log.warning("%s unavailable: %s: %s", name, type(exc).__name__, exc)
+    response = jsonify(error_body(503, "Service Unavailable", f"{name} is unavailable; try again shortly"))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response, 503
+
+
 def handle_unexpected(exc: Exception) -> tuple[Response, int]:
     log.exception("unhandled %s", type(exc).__name__)
     return jsonify(error_body(500, "Internal Server Error", "internal error")), 500
@@ -92,4 +111,6 @@ def handle_unexpected(exc: Exception) -> tuple[Response, int]:
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(errors.LetItGoError, handle_domain)
+    for cls, _name in OUTAGES:
+        app.register_error_handler(cls, handle_outage)
     app.register_error_handler(Exception, handle_unexpected)

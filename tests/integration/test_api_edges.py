@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import pymongo.errors
 import pytest
+import redis.exceptions
 from flask.testing import FlaskClient
 
 from letitgo import storage
@@ -108,3 +110,24 @@ def test_openapi_documents_the_errors_as_they_are_sent(client: FlaskClient) -> N
     assert "400" in create and "422" not in create
     sent = client.post("/schedule", json={"webhook_url": URL, "delay": "soon"})
     assert sent.status_code == 400 and set(sent.get_json()) <= set(error)
+
+
+@pytest.mark.parametrize(
+    ("error", "name"),
+    [
+        (pymongo.errors.AutoReconnect("connection refused"), "MongoDB"),
+        (pymongo.errors.ServerSelectionTimeoutError("no servers"), "MongoDB"),
+        (redis.exceptions.ConnectionError("Error 111 connecting"), "Redis"),
+    ],
+)
+def test_a_dependency_that_is_down_is_a_503_to_retry_not_a_500(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch, error: Exception, name: str
+) -> None:
+    def down(*_args: object, **_kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(storage, "get_schedule", down)
+    r = client.get("/schedules/6b0000000000000000000000")
+    assert r.status_code == 503, r.get_json()
+    assert r.get_json()["error"] == f"{name} is unavailable; try again shortly"
+    assert r.headers["Retry-After"] == "5"
