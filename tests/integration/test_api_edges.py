@@ -131,3 +131,33 @@ def test_a_dependency_that_is_down_is_a_503_to_retry_not_a_500(
     assert r.status_code == 503, r.get_json()
     assert r.get_json()["error"] == f"{name} is unavailable; try again shortly"
     assert r.headers["Retry-After"] == "5"
+
+
+BAD_HEADERS = [
+    {"X-Ü": "v"},
+    {"X A": "v"},
+    {"X(A)": "v"},
+    {"X-Sp": " leading blank"},
+    {"X-Ctl": "a\x01b"},
+    {"X-Del": "a\x7fb"},
+    {"X-Nul": "a\x00b"},
+    {"X-Lf": "a\nb"},
+]
+
+
+@pytest.mark.parametrize("headers", BAD_HEADERS, ids=repr)
+def test_headers_no_http_client_can_send_are_refused_when_given(client: FlaskClient, headers: dict) -> None:
+    (name,) = headers
+    created = client.post("/schedule", json={"webhook_url": URL, "delay": 600, "headers": headers})
+    assert created.status_code == 400, created.get_json()
+    assert created.get_json()["field"] == f"headers.{name}"
+    sid = client.post("/schedule", json={"webhook_url": URL, "delay": 600}).get_json()["id"]
+    patched = client.patch(f"/schedules/{sid}", json={"headers": headers})
+    assert patched.status_code == 400, patched.get_json()
+    assert patched.get_json()["field"] == f"headers.{name}"
+
+
+def test_unusual_but_valid_headers_are_kept(client: FlaskClient) -> None:
+    headers = {"X_A.b~!": "café ✓", "X-Tab": "a\tb", "X-Empty": "", "X-Trail": "v "}
+    r = client.post("/schedule", json={"webhook_url": URL, "delay": 600, "headers": headers})
+    assert r.status_code == 201, r.get_json()
