@@ -12,6 +12,8 @@ except ConfigError as exc:
     sys.exit(2)
 
 broker_url = _settings.redis_url
+# kombu's Redis transport, fixed to recover when Redis restarts (see workers/broker.py).
+broker_transport = "workers.broker:Transport"
 broker_connection_retry_on_startup = True
 # Deliveries finish well inside this; a worker killed mid-task has its message restored after it.
 broker_transport_options = {"visibility_timeout": 300}
