@@ -7,18 +7,20 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pymongo
 import pytest
+import redis
 
 from tests.conftest import ADDRESSES, RUN_TAG, TEST_ENV, require_service
 from tests.faults.harness import (
     FAULT_ENV,
-    FAULTS_REDIS_DB,
     Audit,
     Auditor,
     FaultStack,
     Workload,
+    claim_redis_db,
     create_workload,
-    redis_client,
+    release_redis_db,
     services,
     wait_until,
 )
@@ -68,20 +70,20 @@ def scenario(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     for name, address in ADDRESSES.items():
         require_service(name, address)
     tag = re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:40]
+    redis_db = claim_redis_db(f"{RUN_TAG}-{tag}")
     env = {
         **TEST_ENV,
         **FAULT_ENV,
         "MONGODB_URI": TEST_ENV["MONGODB_URI"].rsplit("/", 1)[0] + f"/letitgo_faults_{RUN_TAG}_{tag}",
-        "REDIS_DB": FAULTS_REDIS_DB,
+        "REDIS_DB": redis_db,
         "LETITGO_KAFKA_TOPIC": f"letitgo.faults.{RUN_TAG}.{tag}",
         "LETITGO_KAFKA_GROUP": f"letitgo-faults-{RUN_TAG}-{tag}",
     }
-    redis_client().flushdb()
     stack = FaultStack(env=env, workdir=tmp_path_factory.mktemp(f"faults-{tag}"))
     receiver = SlowReceiver(secret_key=TEST_ENV["WEBHOOK_SECRET_KEY"], delay=0.5).start()
     s = Scenario(tag, stack, env, receiver)
-    stack.start("web", "beat", "bridge", "worker")
     try:
+        stack.start("web", "beat", "bridge", "worker")
         stack.wait_ready()
         stack.wait_workers()
         yield s
@@ -90,6 +92,21 @@ def scenario(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         receiver.stop()
         if s.auditor is not None:
             s.auditor.close()
+        cleanup(env["MONGODB_URI"], redis_db, f"{RUN_TAG}-{tag}")
+
+
+def cleanup(mongodb_uri: str, redis_db: str, owner: str) -> None:
+    """Drop the test's database and empty its Redis database; a service a failed test left down is skipped."""
+    try:
+        client = pymongo.MongoClient(mongodb_uri, serverSelectionTimeoutMS=3000)
+        client.drop_database(client.get_database().name)
+        client.close()
+    except pymongo.errors.PyMongoError:
+        pass
+    try:
+        release_redis_db(redis_db, owner)
+    except redis.RedisError:
+        pass
 
 
 @pytest.fixture()

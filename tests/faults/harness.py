@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
+import random
 import subprocess
 import time
 from collections import defaultdict
@@ -43,9 +43,11 @@ FAULT_ENV = {
     "LETITGO_RETRY_BASE": "0.3",
     "LETITGO_RETRY_CAP": "4",
 }
-# Celery's queues live in the Redis database: the fault stacks get one of their own, so a stack left
-# running by another test module (tests/e2e uses REDIS_DB=3) never takes their tasks.
-FAULTS_REDIS_DB = os.environ.get("LETITGO_FAULTS_REDIS_DB", "7")
+# Celery's queues and the poll lock live in the Redis database: each fault test claims an empty one of its
+# own, so no other stack (tests/e2e uses 3, a developer's `make up` 0, another test session running at the
+# same time) takes its tasks, holds its poll lock or flushes its queues.
+FAULTS_REDIS_DBS = tuple(range(6, 16))
+_CLAIM = "letitgo:faults:claim"
 
 
 def services(*args: str) -> None:
@@ -335,7 +337,23 @@ def _ts(rfc3339: str) -> float:
     return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
 
 
-def redis_client(db: str = FAULTS_REDIS_DB) -> redis.Redis:
+def redis_client(db: str) -> redis.Redis:
     from tests.conftest import TEST_ENV
 
     return redis.Redis.from_url(f"redis://{TEST_ENV['REDIS_ADDRESS']}/{db}", socket_timeout=5)
+
+
+def claim_redis_db(owner: str) -> str:
+    """An empty Redis database, marked as ``owner``'s until release_redis_db."""
+    for db in random.sample(FAULTS_REDIS_DBS, len(FAULTS_REDIS_DBS)):
+        r = redis_client(str(db))
+        if r.dbsize() == 0 and r.set(_CLAIM, owner, nx=True, ex=3600):
+            return str(db)
+    raise RuntimeError(f"no empty Redis database among {FAULTS_REDIS_DBS} for a fault test")
+
+
+def release_redis_db(db: str, owner: str) -> None:
+    """Empty the database again (Celery's leftovers and the claim), unless it was claimed by someone else since."""
+    r = redis_client(db)
+    if r.get(_CLAIM) in (owner.encode(), None):
+        r.flushdb()

@@ -29,7 +29,7 @@ def test_bridge_killed_mid_batch(scenario: Scenario) -> None:
     """Killed while it enqueues a batch: some tasks are in Celery, the batch's offsets are not committed."""
     scenario.load()
     scenario.wait_first_deliveries()
-    r = redis_client()
+    r = redis_client(scenario.env["REDIS_DB"])
 
     def queued() -> int:
         return int(r.llen("deliveries")) + int(r.hlen("unacked"))
