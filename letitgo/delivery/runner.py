@@ -11,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tenacity import Retrying, retry_if_result, stop_after_attempt
+from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_attempt
 
 from letitgo import endpoints, payload, storage
 from letitgo.delivery.http import OutboundRequest, Outcome, OutcomeKind, send
+from letitgo.errors import CryptoError
 from letitgo.models import EPOCH, TERMINAL_RUN_STATES, Attempt, Run, utcnow
 from letitgo.retry import RetryPolicy
 from letitgo.runtime import Runtime
@@ -135,17 +136,20 @@ def _stopped_by_schedule(run: Run) -> Verdict | None:
 
 
 def _attempt_loop(run: Run, rt: Runtime, first_at: datetime, sleep: Callable[[float], None]) -> Verdict:
-    request = _build_request(run, rt)
     policy = _policy(run, rt)
     started = time.monotonic()
     retrying = Retrying(
         retry=retry_if_result(lambda step: step.wait is not None),
-        wait=lambda state: state.outcome.result().wait,
+        wait=_inline_wait,
         stop=stop_after_attempt(policy.max_attempts),
         sleep=sleep,
         reraise=True,
     )
-    step: _Step = retrying(lambda: _one_attempt(run, rt, request, policy, first_at, started))
+    try:
+        request = _build_request(run, rt)
+        step: _Step = retrying(lambda: _one_attempt(run, rt, request, policy, first_at, started))
+    except CryptoError as exc:
+        return _unreadable(run, exc)
     assert step.verdict is not None or step.wait is not None
     return step.verdict or _park(run, step.wait or 0.0, "attempt limit reached in this task")
 
@@ -158,6 +162,20 @@ def _policy(run: Run, rt: Runtime) -> RetryPolicy:
         cap=s.retry_cap,
         max_age=s.retry_max_age,
     )
+
+
+def _inline_wait(state: RetryCallState) -> float:
+    assert state.outcome is not None
+    return float(state.outcome.result().wait or 0.0)
+
+
+def _unreadable(run: Run, exc: CryptoError) -> Verdict:
+    """A payload or signing secret sealed with a key this process lacks can never be sent: dead, saying why."""
+    reason = f"cannot decrypt the stored request or signing secret ({exc}); configure the key it was sealed with"
+    log.error("run %s: %s", run.id, reason)
+    storage.update_run(run.id, {"state": "dead", "reason": reason, "next_attempt_at": None, "last_error": reason})
+    storage.record_schedule_outcome(run.schedule_id, f"dead: {reason}")
+    return Verdict("dead", reason)
 
 
 def _build_request(run: Run, rt: Runtime) -> OutboundRequest:

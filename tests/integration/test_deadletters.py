@@ -297,3 +297,20 @@ def test_a_run_held_past_the_max_age_is_dead_lettered(client: FlaskClient, recei
     verdict = deliver_run(rid, rt, no_sleep)
     assert verdict.state == "dead" and verdict.reason.startswith("held past the retry max age")
     assert _numbers(rid) == []
+
+
+def test_a_run_sealed_with_a_key_this_process_lacks_ends_dead_saying_why(
+    client: FlaskClient, receiver: Receiver, rt: Runtime
+) -> None:
+    import os
+
+    from letitgo.crypto import Cipher
+
+    _sid, rid = _run(client, receiver.url("/lost-key"))
+    foreign = Cipher("old", os.urandom(32)).seal(b'{"b": "{}", "h": {}}', f"schedule:{_sid}")
+    Run._get_collection().update_one({"_id": rid}, {"$set": {"sealed": foreign}})
+    verdict = deliver_run(rid, rt, no_sleep)
+    assert verdict.state == "dead" and "'old'" in verdict.reason
+    run = Run.objects.get(pk=rid)
+    assert run.state == "dead" and "configure the key" in run.reason and run.next_attempt_at is None
+    assert _numbers(rid) == [] and receiver.got("/lost-key") == []
