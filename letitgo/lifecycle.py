@@ -21,7 +21,7 @@ from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
-from letitgo import ids, payload, storage
+from letitgo import ids, payload, scheduling, storage
 from letitgo.errors import ConflictError, UnavailableError
 from letitgo.models import Schedule, utcnow
 from letitgo.producer import POLL_LOCK
@@ -58,6 +58,12 @@ def recurrence(doc: Schedule) -> Recurrence:
         anchor=doc.anchor,
         end_at=doc.end_at,
     )
+
+
+def cancel(schedule_id: str, rt: Runtime) -> Schedule:
+    """Cancel under the poll lock, so no poll's advance can write the schedule back over it."""
+    with poll_paused(rt):
+        return scheduling.cancel(schedule_id)
 
 
 def pause(schedule_id: str, rt: Runtime) -> Schedule:

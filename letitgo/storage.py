@@ -207,8 +207,16 @@ def set_schedule_state(schedule_id: str, state: str, allowed_from: tuple[str, ..
     return result.modified_count == 1
 
 
-def record_schedule_outcome(schedule_id: str, outcome: str) -> None:
-    _schedules().update_one({"_id": ObjectId(schedule_id)}, {"$set": {"last_outcome": outcome}})
+def last_outcome(schedule_id: str) -> str | None:
+    """How the schedule's most recently finished run ended ("delivered" or "dead: reason").
+
+    Read from the runs rather than kept on the schedule: a delivery writing to the schedule document races
+    the API's pause and cancel, and FerretDB's whole-document updates let such a write undo them.
+    """
+    run = Run.objects(schedule_id=schedule_id, state__in=["delivered", "dead"]).order_by("-updated_at").first()
+    if run is None:
+        return None
+    return "delivered" if run.state == "delivered" else f"dead: {run.reason or run.last_error or 'failed'}"
 
 
 def schedule_state(schedule_id: str) -> str | None:

@@ -10,7 +10,7 @@ from letitgo.models import Attempt, Run, Schedule
 from letitgo.timefmt import rfc3339
 
 
-def schedule(doc: Schedule, upcoming: list[datetime]) -> dict:
+def schedule(doc: Schedule, upcoming: list[datetime], last_outcome: str | None = None) -> dict:
     return {
         "id": str(doc.id),
         "time": rfc3339(doc.next_run_at),
@@ -28,7 +28,7 @@ def schedule(doc: Schedule, upcoming: list[datetime]) -> dict:
         "next_runs": [rfc3339(t) for t in upcoming],
         "run_count": doc.run_count,
         "last_run_at": rfc3339(doc.last_run_at),
-        "last_outcome": doc.last_outcome,
+        "last_outcome": last_outcome,
         "max_runs": doc.max_runs,
         "created_at": rfc3339(doc.created_at),
     }

@@ -107,7 +107,7 @@ class ScheduleItem(MethodView):
         """A schedule: state, next runs, run count, last outcome."""
         get_runtime()
         doc = storage.get_schedule(schedule_id)
-        return present.schedule(doc, scheduling.upcoming(doc))
+        return present.schedule(doc, scheduling.upcoming(doc), storage.last_outcome(schedule_id))
 
     @blp.arguments(SchedulePatchSchema)
     @blp.response(200, ScheduleOut)
@@ -122,7 +122,7 @@ class ScheduleItem(MethodView):
     def delete(self, schedule_id: str) -> dict:
         """Cancel: the schedule never fires again, including an occurrence already claimed."""
         get_runtime()
-        doc = scheduling.cancel(schedule_id)
+        doc = lifecycle.cancel(schedule_id, get_runtime())
         return present.schedule(doc, [])
 
 

@@ -174,7 +174,6 @@ def _unreadable(run: Run, exc: CryptoError) -> Verdict:
     reason = f"cannot decrypt the stored request or signing secret ({exc}); configure the key it was sealed with"
     log.error("run %s: %s", run.id, reason)
     storage.update_run(run.id, {"state": "dead", "reason": reason, "next_attempt_at": None, "last_error": reason})
-    storage.record_schedule_outcome(run.schedule_id, f"dead: {reason}")
     return Verdict("dead", reason)
 
 
@@ -261,7 +260,6 @@ def _finish(run: Run, rt: Runtime, state: str, reason: str, outcome: Outcome) ->
     storage.update_run(run.id, fields)
     if state == "delivered":
         rt.cache.mark_delivered(run.id)
-    storage.record_schedule_outcome(run.schedule_id, state if state == "delivered" else f"{state}: {reason}")
     if outcome.kind is OutcomeKind.GONE:
         storage.disable_endpoint(run.webhook_url, "receiver answered 410 Gone")
     return Verdict(state, reason)
@@ -277,7 +275,6 @@ def _hold(run: Run, wait: float, reason: str, rt: Runtime) -> Verdict:
     if (now - since).total_seconds() + wait > _policy(run, rt).max_age:
         why = f"held past the retry max age: {reason}"
         storage.update_run(run.id, {"state": "dead", "reason": why, "next_attempt_at": None})
-        storage.record_schedule_outcome(run.schedule_id, f"dead: {why}")
         return Verdict("dead", why)
     when = now + timedelta(seconds=wait)
     storage.update_run(run.id, {"next_attempt_at": when, "reason": reason})

@@ -48,6 +48,7 @@ def test_one_time_webhook_arrives_once_on_time_with_exact_payload(api: Api, rece
     assert [a["status_code"] for a in runs[0]["attempts"]] == [200]
     status = api.get(f"/schedules/{created['id']}").json()
     assert status["state"] == "completed" and status["run_count"] == 1
+    assert status["last_outcome"] == "delivered"
 
 
 def test_cron_fires_on_consecutive_occurrences_then_stops_after_delete(api: Api, receiver: Receiver) -> None:

@@ -314,3 +314,16 @@ def test_a_run_sealed_with_a_key_this_process_lacks_ends_dead_saying_why(
     run = Run.objects.get(pk=rid)
     assert run.state == "dead" and "configure the key" in run.reason and run.next_attempt_at is None
     assert _numbers(rid) == [] and receiver.got("/lost-key") == []
+
+
+def test_a_delivery_never_writes_the_schedule_document(client: FlaskClient, receiver: Receiver, rt: Runtime) -> None:
+    # FerretDB applies an update as read-modify-write of the whole document: a delivery writing to the
+    # schedule could put back a state that a concurrent pause or cancel had just changed.
+    from letitgo.models import Schedule
+
+    sid, rid = _run(client, receiver.url("/untouched"))
+    before = Schedule._get_collection().find_one({"_id": Schedule.objects.get(pk=sid).pk})
+    assert deliver_run(rid, rt, no_sleep).state == "delivered"
+    after = Schedule._get_collection().find_one({"_id": before["_id"]})
+    assert after == before
+    assert client.get(f"/schedules/{sid}").get_json()["last_outcome"] == "delivered"
