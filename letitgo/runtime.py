@@ -48,14 +48,7 @@ class Runtime:
 
     @cached_property
     def limits(self) -> Limits:
-        s = self.settings
-        return Limits(
-            connect_timeout=s.connect_timeout,
-            read_timeout=s.read_timeout,
-            deadline=s.attempt_deadline,
-            max_response_bytes=s.max_response_bytes,
-            allow=tuple(s.ssrf_allow_networks),
-        )
+        return Limits.from_settings(self.settings)
 
     @cached_property
     def publisher(self) -> Publisher:

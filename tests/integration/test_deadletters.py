@@ -13,28 +13,13 @@ import pytest
 from flask.testing import FlaskClient
 
 from letitgo import deadletters, lifecycle, storage
-from letitgo.api import create_app
 from letitgo.breaker import EndpointHealth
 from letitgo.delivery.http import Outcome, OutcomeKind
 from letitgo.delivery.runner import deliver_run
 from letitgo.models import Attempt, Run
 from letitgo.receiver import verify
 from letitgo.runtime import Runtime, get_runtime
-from letitgo.settings import Settings
-from tests.conftest import TEST_ENV
 from tests.e2e.receiver import Receiver
-
-
-@pytest.fixture()
-def client(clean_db: Settings, services: dict[str, str]) -> Iterator[FlaskClient]:
-    yield create_app().test_client()
-
-
-@pytest.fixture()
-def receiver() -> Iterator[Receiver]:
-    r = Receiver(secret_key=TEST_ENV["WEBHOOK_SECRET_KEY"]).start()
-    yield r
-    r.stop()
 
 
 @pytest.fixture()

@@ -4,33 +4,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
 import pytest
 from flask.testing import FlaskClient
 
 from letitgo import endpoint_secrets, endpoints, storage
-from letitgo.api import create_app
 from letitgo.delivery.http import Outcome, OutcomeKind
 from letitgo.models import Endpoint
 from letitgo.receiver import answer_challenge, verify
 from letitgo.runtime import get_runtime
-from letitgo.settings import Settings
 from letitgo.signing import make_challenge
-from tests.conftest import TEST_ENV
 from tests.e2e.receiver import Receiver
-
-
-@pytest.fixture()
-def client(clean_db: Settings, services: dict[str, str]) -> Iterator[FlaskClient]:
-    yield create_app().test_client()
-
-
-@pytest.fixture()
-def receiver() -> Iterator[Receiver]:
-    r = Receiver(secret_key=TEST_ENV["WEBHOOK_SECRET_KEY"]).start()
-    yield r
-    r.stop()
 
 
 def _register(client: FlaskClient, url: str) -> dict:
