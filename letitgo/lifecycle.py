@@ -27,7 +27,7 @@ from letitgo.models import Schedule, utcnow
 from letitgo.producer import POLL_LOCK
 from letitgo.runtime import Runtime
 from letitgo.scheduling import check_callback, check_headers, check_payload_size, check_target, llm_client
-from letitgo.timespec import Recurrence, TimeInput, next_after, next_runs, resolve
+from letitgo.timespec import TimeInput, next_after, next_runs, resolve
 
 MAIN_TIME_FIELDS = ("schedule_time", "cron_expression", "time_as_text", "interval", "delay")
 
@@ -46,18 +46,6 @@ def poll_paused(rt: Runtime, wait: float = 5.0) -> Iterator[None]:
         yield
     finally:
         rt.cache.release(POLL_LOCK, token)
-
-
-def recurrence(doc: Schedule) -> Recurrence:
-    return Recurrence(
-        kind=doc.kind,
-        timezone=doc.timezone or "UTC",
-        first_run=doc.next_run_at or utcnow(),
-        cron=doc.cron,
-        interval_seconds=doc.interval_seconds,
-        anchor=doc.anchor,
-        end_at=doc.end_at,
-    )
 
 
 def cancel(schedule_id: str, rt: Runtime) -> Schedule:
@@ -86,7 +74,7 @@ def resume(schedule_id: str, rt: Runtime, now: datetime | None = None) -> Schedu
             return doc
         _require(doc, ("paused",), "resumed")
         if doc.kind != "once" and doc.next_run_at is not None and doc.next_run_at <= now:
-            doc.next_run_at = next_after(recurrence(doc), now)
+            doc.next_run_at = next_after(scheduling.recurrence(doc), now)
         doc.state = "active" if doc.next_run_at is not None else "completed"
         return storage.save_schedule(doc)
 

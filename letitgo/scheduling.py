@@ -160,18 +160,23 @@ def cancel(schedule_id: str) -> Schedule:
     return storage.get_schedule(schedule_id)
 
 
-def upcoming(doc: Schedule, count: int = 5) -> list[datetime]:
-    """The next ``count`` occurrences of an active schedule."""
-    if doc.state != "active" or doc.next_run_at is None:
-        return []
-    rec = Recurrence(
+def recurrence(doc: Schedule) -> Recurrence:
+    """The time specification stored on a schedule document."""
+    return Recurrence(
         kind=doc.kind,
         timezone=doc.timezone or "UTC",
-        first_run=doc.next_run_at,
+        first_run=doc.next_run_at or utcnow(),
         cron=doc.cron,
         interval_seconds=doc.interval_seconds,
         anchor=doc.anchor,
         end_at=doc.end_at,
     )
+
+
+def upcoming(doc: Schedule, count: int = 5) -> list[datetime]:
+    """The next ``count`` occurrences of an active schedule."""
+    if doc.state != "active" or doc.next_run_at is None:
+        return []
+    rec = recurrence(doc)
     first = [doc.next_run_at]
     return first + next_runs(rec, doc.next_run_at, count - 1) if count > 1 else first

@@ -107,6 +107,13 @@ def get_schedule(schedule_id: str) -> Schedule:
     return doc
 
 
+def _cursor(before_id: str) -> ObjectId:
+    """The id a page cursor stands for; 400 naming ``cursor`` for anything this API did not hand out."""
+    if not ObjectId.is_valid(before_id):
+        raise ValidationError("cursor", "not a cursor returned by this API")
+    return ObjectId(before_id)
+
+
 def list_schedules(state: str | None, url: str | None, limit: int, before_id: str | None) -> list[Schedule]:
     """Schedules newest first (ids grow with creation time), optionally after a cursor id."""
     query: dict[str, Any] = {}
@@ -115,9 +122,7 @@ def list_schedules(state: str | None, url: str | None, limit: int, before_id: st
     if url:
         query["webhook_url"] = url
     if before_id:
-        if not ObjectId.is_valid(before_id):
-            raise ValidationError("cursor", "not a cursor returned by this API")
-        query["id__lt"] = ObjectId(before_id)
+        query["id__lt"] = _cursor(before_id)
     return list(Schedule.objects(**query).order_by("-id").limit(limit))
 
 
@@ -388,9 +393,7 @@ def list_endpoints(url: str | None, limit: int, before_id: str | None) -> list[E
     if url:
         query["url"] = url
     if before_id:
-        if not ObjectId.is_valid(before_id):
-            raise ValidationError("cursor", "not a cursor returned by this API")
-        query["id__lt"] = ObjectId(before_id)
+        query["id__lt"] = _cursor(before_id)
     return list(Endpoint.objects(**query).order_by("-id").limit(limit))
 
 
